@@ -1,0 +1,117 @@
+# ihala: one C program, its web interface and its tests.
+#   make            release build: build/release/ihala
+#   make run        install what is missing, build, init var/ (demo) once, serve on :8080
+#   make test       sanitizer build, unit + fuzz-replay + API (SQLite, PostgreSQL) + browser tests
+#   make bench      benchmarks in bench/, printed beside a reference run
+#   make lint       layering and banned-function checks
+
+MODE ?= release
+B := build/$(MODE)
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(WARN) $(PKG_CFLAGS) -MMD -MP
+ifeq ($(MODE),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDOPT := -fsanitize=address,undefined
+else
+  OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+  LDOPT :=
+endif
+CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+
+LIB_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+UI_SRCS := $(shell find ui/src ui/i18n ui/index.html ui/package.json ui/vite.config.* ui/tsconfig.json -type f 2>/dev/null)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+
+.PHONY: all run test bench lint ui deps clean unit fuzz
+all: $(B)/ihala
+
+deps:
+	@bash scripts/deps.sh
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/embed: scripts/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -std=c11 -D_GNU_SOURCE $< -o $@ $$(pkg-config --cflags --libs libsodium)
+
+# The web interface, built with Vite into ui/dist. Skipped (empty asset table)
+# when IHALA_NO_UI=1, for quick C-only work.
+ui/dist/index.html: $(UI_SRCS)
+	cd ui && npm run --silent build
+	@touch $@
+
+ui: ui/dist/index.html
+
+ifeq ($(IHALA_NO_UI),1)
+ASSET_DEPS :=
+ASSET_FILES :=
+else
+ASSET_DEPS := ui/dist/index.html
+ASSET_FILES = $(shell find ui/dist -type f 2>/dev/null | sort)
+endif
+
+$(B)/gen/assets.c: $(B)/embed $(ASSET_DEPS)
+	@mkdir -p $(dir $@)
+	$(B)/embed ihala_assets ui/dist $@ $(ASSET_FILES)
+
+$(B)/gen/migrations.c: $(B)/embed $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	$(B)/embed ihala_migrations src/store/migrations $@ $(MIGRATIONS)
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/libihala.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/ihala: $(B)/obj/src/main.o $(B)/libihala.a
+	$(CC) $(LDOPT) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(B)/libihala.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(TEST_SUPPORT) $(B)/libihala.a $(PKG_LIBS) -lcmocka $(LDOPT)
+
+unit: $(UNIT_BINS)
+
+# libFuzzer targets (clang), built with the library's sources under ASan/UBSan.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+
+run: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	@if [ ! -d var ]; then build/release/ihala init --demo var; fi
+	build/release/ihala serve var
+
+test: deps
+	@$(MAKE) --no-print-directory MODE=asan all unit
+	@$(MAKE) --no-print-directory MODE=asan fuzz
+	@bash scripts/test.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	@bash bench/run.sh
+
+lint:
+	@bash scripts/lint.sh
+
+clean:
+	rm -rf build ui/dist
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,72 @@
+/*
+ * audit.h: the tamper-evident audit log.
+ *
+ * One row per read or write of protected data and per security event
+ * (login, login failure, denial, logout, password change, ...), appended in
+ * the same transaction as the change it records. Rows carry no personal
+ * data: ids, action names, outcomes.
+ *
+ * Chain: row n stores hash_n = BLAKE2b-256(hash_{n-1} || canonical(row n)),
+ * with hash_0 = 32 zero bytes, where canonical(row) is
+ *	"v1\n" seq "\n" at "\n" actor "\n" org "\n" action "\n" object_type "\n"
+ *	object_id "\n" outcome "\n"
+ * (NULL fields as empty strings, integers in decimal). The single row of
+ * audit_head (seq, hash) serialises appenders: an appender first runs
+ * `UPDATE audit_head SET seq = seq + 1 ... RETURNING`, which takes the row lock
+ * on PostgreSQL and is under BEGIN IMMEDIATE on SQLite.
+ *
+ * Checkpoints: every `checkpoint_every` rows (and on demand), the pair
+ * (seq, hash) is signed with the installation's Ed25519 key (keys/audit.key)
+ * and stored in audit_checkpoints; the message signed is
+ *	"ihala-audit-checkpoint v1\n" seq "\n" hex(hash) "\n"
+ * Outside witnesses may keep copies of checkpoints; a verifier with only the
+ * public key (keys/audit.pub) can check them.
+ */
+#ifndef IHALA_AUDIT_H
+#define IHALA_AUDIT_H
+
+#include <stdint.h>
+#include "../core/banned.h"
+#include "../crypto/sign.h"
+#include "../store/store.h"
+
+struct audit_event {
+	const char *actor_id;     /* user id, or NULL for the system / an unauthenticated caller */
+	const char *org_id;       /* actor's organisation, or NULL */
+	const char *action;       /* "session.login", "session.login_failed", "org.create", ... */
+	const char *object_type;  /* "org", "user", "session", "audit", or NULL */
+	const char *object_id;    /* id of the object, or NULL */
+	const char *outcome;      /* "ok", "denied", "failed" */
+};
+
+struct audit {
+	const struct signer *signer;   /* borrowed; NULL: no automatic checkpoints */
+	unsigned checkpoint_every;     /* rows between checkpoints; 0 means 1000 */
+};
+
+/* Append one row inside the caller's open transaction. 0 or negative. */
+int audit_append(struct store *db, const struct audit *au, const struct audit_event *ev)
+	__attribute__((warn_unused_result));
+/* Append in its own transaction (for security events with no other write). */
+int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
+	__attribute__((warn_unused_result));
+/* Sign the current head now, inside the caller's transaction (no-op if already signed). */
+int audit_checkpoint(struct store *db, const struct signer *signer) __attribute__((warn_unused_result));
+
+struct audit_report {
+	int64_t rows;              /* rows checked */
+	int64_t checkpoints;       /* checkpoints whose signature and hash matched */
+	int ok;                    /* 1 when everything holds */
+	int64_t first_bad_seq;     /* first row altered/removed/reordered; 0 if none */
+	char problem[256];         /* one English sentence naming the first problem */
+};
+
+/*
+ * Walk the whole chain from seq 1, recompute each hash, check that seqs are
+ * contiguous, that the head matches the last row, and that every checkpoint is
+ * validly signed by pk and matches the chain at its seq. Returns 0 when the
+ * check ran (see rep->ok), negative when it could not run.
+ */
+int audit_verify(struct store *db, const unsigned char pk[SIGN_PUBLIC_BYTES], struct audit_report *rep);
+
+#endif

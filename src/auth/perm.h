@@ -1,0 +1,46 @@
+/*
+ * perm.h: roles, actions, and the one table that says which role may do what.
+ * Handlers never test roles; the router checks route->perm against the
+ * caller's roles through perm_allowed() before the handler runs.
+ */
+#ifndef IHALA_PERM_H
+#define IHALA_PERM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../core/banned.h"
+
+enum role {
+	ROLE_ADMIN = 0,          /* "admin": system administrator */
+	ROLE_COORDINATOR,        /* "coordinator": national coordinator */
+	ROLE_CASE_MANAGER,       /* "case_manager" */
+	ROLE_FIRST_RESPONDER,    /* "first_responder" */
+	ROLE_SERVICE_PROVIDER,   /* "service_provider" */
+	ROLE_ANALYST,            /* "analyst": statistics only */
+	ROLE_AUDITOR,            /* "auditor": the audit log only */
+	ROLE_COUNT
+};
+
+enum perm {
+	PERM_PUBLIC = 0,         /* no session needed (login, openapi, assets) */
+	PERM_SESSION,            /* any signed-in user, even before password change / TOTP */
+	PERM_SIGNED_IN,          /* any fully signed-in user */
+	PERM_ORG_READ,           /* list and read organisations */
+	PERM_ORG_WRITE,          /* create and change organisations */
+	PERM_USER_READ,          /* list and read users */
+	PERM_USER_WRITE,         /* create, change, disable users; end their sessions */
+	PERM_AUDIT_READ,         /* read the audit log */
+	PERM_COUNT
+};
+
+/* Bit set of roles: 1u << ROLE_x. */
+typedef uint32_t role_set;
+
+const char *role_name(enum role r);                 /* "admin", ... */
+int role_parse(const char *name, enum role *out);   /* 0 or ERR_INVALID */
+/* Roles for which TOTP is mandatory outside demo mode. */
+bool role_set_needs_totp(role_set roles);
+bool perm_allowed(role_set roles, enum perm p);
+const char *perm_name(enum perm p);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * banned.h: functions ihala never calls. Included by every core header, so a
+ * use anywhere in src/ is a compile error. Use buf_*, snprintf, strtol-family
+ * with error checks, and strtok_r-free parsing instead.
+ */
+#ifndef IHALA_BANNED_H
+#define IHALA_BANNED_H
+
+#define BANNED(fn) sorry_##fn##_is_banned_in_ihala
+
+#undef strcpy
+#define strcpy(a, b) BANNED(strcpy)
+#undef strcat
+#define strcat(a, b) BANNED(strcat)
+#undef sprintf
+#define sprintf(...) BANNED(sprintf)
+#undef vsprintf
+#define vsprintf(...) BANNED(vsprintf)
+#undef strtok
+#define strtok(a, b) BANNED(strtok)
+#undef atoi
+#define atoi(a) BANNED(atoi)
+#undef gets
+#define gets(a) BANNED(gets)
+
+#endif
