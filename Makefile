@@ -23,7 +23,7 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
 LIB_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o $(B)/obj/gen/docs.o
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 UI_SRCS := $(shell find ui/src ui/i18n ui/index.html ui/package.json ui/vite.config.* ui/tsconfig.json -type f 2>/dev/null)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -68,6 +68,10 @@ $(B)/gen/migrations.c: $(B)/embed $(MIGRATIONS)
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_migrations src/store/migrations $@ $(MIGRATIONS)
 
+$(B)/gen/docs.c: $(B)/embed docs/openapi.yaml
+	@mkdir -p $(dir $@)
+	$(B)/embed ihala_docs docs $@ docs/openapi.yaml
+
 $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
@@ -88,10 +92,10 @@ unit: $(UNIT_BINS)
 # libFuzzer targets (clang), built with the library's sources under ASan/UBSan.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(PKG_LIBS)
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 
 run: deps

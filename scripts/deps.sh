@@ -35,12 +35,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Front-end packages, pinned by ui/package-lock.json.
+# Front-end packages, at the versions pinned by ui/package-lock.json. (`npm ci`
+# refuses this lock file: npm leaves the other platforms' optional rollup
+# binaries out of it here, so `npm install` installs from it instead.)
 if [ -f "$top/ui/package.json" ]; then
   stamp="$top/ui/node_modules/.ihala-stamp"
   if [ ! -f "$stamp" ] || [ "$top/ui/package-lock.json" -nt "$stamp" ]; then
     echo "deps: installing npm packages for ui/" >&2
-    (cd "$top/ui" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$top/ui" && npm install --no-audit --no-fund --loglevel=error)
     touch "$stamp"
   fi
 fi

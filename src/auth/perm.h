@@ -36,11 +36,18 @@ enum perm {
 /* Bit set of roles: 1u << ROLE_x. */
 typedef uint32_t role_set;
 
+/* How far a permission reaches: nothing, the caller's organisation, everything. */
+enum scope { SCOPE_NONE = 0, SCOPE_OWN_ORG = 1, SCOPE_ALL = 2 };
+
 const char *role_name(enum role r);                 /* "admin", ... */
 int role_parse(const char *name, enum role *out);   /* 0 or ERR_INVALID */
 /* Roles for which TOTP is mandatory outside demo mode. */
 bool role_set_needs_totp(role_set roles);
 bool perm_allowed(role_set roles, enum perm p);
-const char *perm_name(enum perm p);
+/* The widest scope any of roles has for p. */
+enum scope perm_scope(role_set roles, enum perm p);
+/* Names of the permissions roles hold, for GET /me; fills out[] up to max, returns count. */
+int perm_names(role_set roles, const char **out, int max);
+const char *perm_name(enum perm p);   /* "org.read", ... */
 
 #endif

@@ -6,6 +6,16 @@
 #ifndef IHALA_BANNED_H
 #define IHALA_BANNED_H
 
+/*
+ * The C library headers that declare (or, with optimisation and
+ * _FORTIFY_SOURCE, define inline) the banned functions come first, so that
+ * including an ihala header before <stdlib.h> does not turn glibc's own
+ * declarations into errors. Their include guards make later includes no-ops.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #define BANNED(fn) sorry_##fn##_is_banned_in_ihala
 
 #undef strcpy

@@ -18,6 +18,9 @@ struct embedded_file {
 /* The web interface, sorted by path. */
 extern const struct embedded_file ihala_assets[];
 extern const size_t ihala_assets_count;
+/* Documents served by the API: "openapi.yaml". */
+extern const struct embedded_file ihala_docs[];
+extern const size_t ihala_docs_count;
 /* The migrations, sorted by name ("0001_init.sql", "0002_...sql"). */
 extern const struct embedded_file ihala_migrations[];
 extern const size_t ihala_migrations_count;

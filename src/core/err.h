@@ -20,6 +20,22 @@ enum err {
 	ERR_CRYPTO = -10,     /* decryption/authentication failed */
 };
 
+#include <stdint.h>
+
+/*
+ * What went wrong with a request, for the client: a stable public code
+ * ("invalid", "conflict", "weak_password", ...; static string), the field
+ * at fault or "", and for stale_version the current version.
+ */
+struct problem {
+	const char *code;
+	char field[64];
+	int64_t current_version;
+};
+
+/* Set p's code and field (field may be NULL); returns err for chaining. */
+int problem_set(struct problem *p, int err, const char *code, const char *field);
+
 /* Short constant name of an error ("invalid", "not_found", ...), never NULL. */
 const char *err_name(int err);
 

@@ -44,4 +44,12 @@ const unsigned char *keyring_subkey(const struct keyring *kr, enum key_purpose p
 /* Current key version written into new ciphertexts (1 until key rotation exists). */
 uint32_t keyring_version(const struct keyring *kr);
 
+/*
+ * Internal to crypto/ (keys.c, sign.c): read exactly len bytes of DIR/keys/NAME
+ * into out. With require_private, refuses a file with any group/other
+ * permission bit. Refuses symlinks and files of another size. 0 or -1 (logged).
+ */
+int keys_read_file(const char *dir, const char *name, unsigned char *out, size_t len,
+		   int require_private) __attribute__((warn_unused_result));
+
 #endif

@@ -24,7 +24,7 @@ struct jfield {
 	const char *name;
 	enum jfield_type type;
 	int required;          /* 1: must be present; null counts as absent */
-	size_t max_len;        /* strings: bytes; arrays: elements; 0 = default 1024 */
+	size_t max_len;        /* strings, and each element of an array: bytes; 0 = 1024. Arrays hold at most 64 elements */
 };
 
 struct jsonin_error {

@@ -47,6 +47,12 @@ void store_close(struct store *db);
 enum store_backend store_backend(const struct store *db);
 
 int store_begin(struct store *db) __attribute__((warn_unused_result));
+/*
+ * A transaction for reads only: several SELECTs see one snapshot and pay for
+ * one transaction instead of one each (SQLite: a deferred BEGIN, no write
+ * lock taken). End it with store_commit() or store_rollback(); do not write in it.
+ */
+int store_begin_read(struct store *db) __attribute__((warn_unused_result));
 int store_commit(struct store *db) __attribute__((warn_unused_result));
 int store_rollback(struct store *db);   /* safe to call when no transaction is open */
 

@@ -54,7 +54,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(user_id);
 
 CREATE TABLE login_throttle (
-  key_hash BLOB PRIMARY KEY,       -- keyed hash of "user:<name>" or "addr:<ip>"
+  key_hash BLOB PRIMARY KEY,       -- keyed hash of "u:<username>" or "a:<address>"
   failures INTEGER NOT NULL,
   window_start INTEGER NOT NULL,
   blocked_until INTEGER NOT NULL

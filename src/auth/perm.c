@@ -1,0 +1,110 @@
+/*
+ * perm.c: the role × permission table. This is the only place that says who
+ * may do what; the API's route table names one permission per route and
+ * domain code asks perm_scope() how far a permission reaches.
+ */
+#include "perm.h"
+
+#include <string.h>
+
+#include "../core/err.h"
+
+static const char *const role_names[ROLE_COUNT] = {
+	[ROLE_ADMIN] = "admin",
+	[ROLE_COORDINATOR] = "coordinator",
+	[ROLE_CASE_MANAGER] = "case_manager",
+	[ROLE_FIRST_RESPONDER] = "first_responder",
+	[ROLE_SERVICE_PROVIDER] = "service_provider",
+	[ROLE_ANALYST] = "analyst",
+	[ROLE_AUDITOR] = "auditor",
+};
+
+static const char *const perm_names_tab[PERM_COUNT] = {
+	[PERM_PUBLIC] = "public",
+	[PERM_SESSION] = "session",
+	[PERM_SIGNED_IN] = "signed_in",
+	[PERM_ORG_READ] = "org.read",
+	[PERM_ORG_WRITE] = "org.write",
+	[PERM_USER_READ] = "user.read",
+	[PERM_USER_WRITE] = "user.write",
+	[PERM_AUDIT_READ] = "audit.read",
+};
+
+#define N SCOPE_NONE
+#define O SCOPE_OWN_ORG
+#define A SCOPE_ALL
+
+/*
+ * Rows: roles. Columns: PUBLIC, SESSION, SIGNED_IN, ORG_READ, ORG_WRITE,
+ * USER_READ, USER_WRITE, AUDIT_READ. The analyst sees statistics only and the
+ * auditor the audit log only: neither reads organisations' users or cases.
+ */
+static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
+	/*                        pub ses sig orgR orgW usrR usrW audR */
+	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N },
+	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N },
+	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N },
+	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A },
+};
+
+#undef N
+#undef O
+#undef A
+
+const char *role_name(enum role r)
+{
+	return (r >= 0 && r < ROLE_COUNT) ? role_names[r] : "unknown";
+}
+
+int role_parse(const char *name, enum role *out)
+{
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		if (!strcmp(name, role_names[r])) {
+			*out = (enum role)r;
+			return 0;
+		}
+	}
+	return ERR_INVALID;
+}
+
+bool role_set_needs_totp(role_set roles)
+{
+	return (roles & ((1u << ROLE_ADMIN) | (1u << ROLE_COORDINATOR))) != 0;
+}
+
+enum scope perm_scope(role_set roles, enum perm p)
+{
+	if (p < 0 || p >= PERM_COUNT)
+		return SCOPE_NONE;
+	if (p == PERM_PUBLIC)
+		return SCOPE_ALL;
+	enum scope best = SCOPE_NONE;
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		if ((roles & (1u << r)) && table[r][p] > best)
+			best = (enum scope)table[r][p];
+	}
+	return best;
+}
+
+bool perm_allowed(role_set roles, enum perm p)
+{
+	return perm_scope(roles, p) != SCOPE_NONE;
+}
+
+const char *perm_name(enum perm p)
+{
+	return (p >= 0 && p < PERM_COUNT) ? perm_names_tab[p] : "unknown";
+}
+
+int perm_names(role_set roles, const char **out, int max)
+{
+	int n = 0;
+	for (int p = PERM_ORG_READ; p < PERM_COUNT && n < max; p++) {
+		if (perm_allowed(roles, (enum perm)p))
+			out[n++] = perm_names_tab[p];
+	}
+	return n;
+}

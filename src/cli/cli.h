@@ -1,0 +1,38 @@
+/*
+ * cli.h: the command-line subcommands dispatched by main.c, one entry point
+ * per subcommand. Each takes the arguments after the program name (argv[0] is
+ * the subcommand's name) and returns the process exit status: 0 ok, 1 a check
+ * or an operation failed, 2 usage error.
+ */
+#ifndef IHALA_CLI_H
+#define IHALA_CLI_H
+
+/* `ihala audit verify DIR`, `ihala audit checkpoint DIR` (audit_cmd.c). */
+int cli_audit_main(int argc, char **argv);
+/* `ihala backup DIR DEST`, `ihala backup --verify DEST` (backup_cmd.c). */
+int cli_backup_main(int argc, char **argv);
+
+/* `ihala init [--demo] [--country CC] [--db URL] DIR` (init_cmd.c). */
+int cli_init_main(int argc, char **argv);
+/* `ihala serve DIR [--listen ADDR:PORT] [--db URL] [--insecure-http]` (serve_cmd.c). */
+int cli_serve_main(int argc, char **argv);
+/* `ihala user list|add|disable|enable|reset-password|end-sessions DIR ...` (user_cmd.c). */
+int cli_user_main(int argc, char **argv);
+/* `ihala org list|add DIR ...` (org_cmd.c). */
+int cli_org_main(int argc, char **argv);
+
+/* Shared by the subcommands (common.c). */
+struct app;
+/*
+ * Open an initialised data folder: configuration (db_override replaces its
+ * db when not NULL), keys, database (migrations applied), a pool of
+ * pool_size connections. Prints a clear message to stderr on failure.
+ */
+int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size);
+void cli_app_close(struct app *app);
+/* The highest migration number embedded in this binary. */
+int cli_known_schema_version(void);
+/* True when argv[i] is -h or --help for some i >= 1. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

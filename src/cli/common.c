@@ -1,0 +1,92 @@
+/* common.c: what every subcommand that opens a data folder shares. */
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+
+#include "../auth/ctx.h"
+#include "../core/embedded.h"
+#include "../core/log.h"
+#include "cli.h"
+
+int cli_known_schema_version(void)
+{
+	int highest = 0;
+	for (size_t i = 0; i < ihala_migrations_count; i++) {
+		int n = (int)strtol(ihala_migrations[i].path, NULL, 10);
+		if (n > highest)
+			highest = n;
+	}
+	return highest;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size)
+{
+	char err[512];
+	memset(app, 0, sizeof(*app));
+	if (crypto_init_once() < 0) {
+		fprintf(stderr, "ihala: libsodium could not start\n");
+		return -1;
+	}
+	int rc = config_load(&app->cfg, dir, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "ihala: %s\n", err);
+		return -1;
+	}
+	if (db_override)
+		snprintf(app->cfg.db, sizeof(app->cfg.db), "%s", db_override);
+	if (keyring_load(&app->kr, dir) < 0) {
+		fprintf(stderr, "ihala: cannot read the keys in %s/keys (missing, or readable by others)\n", dir);
+		goto fail;
+	}
+	if (signer_load(&app->signer, dir) < 0) {
+		fprintf(stderr, "ihala: cannot read the audit signing key in %s/keys\n", dir);
+		goto fail;
+	}
+	app->audit.signer = app->signer;
+	app->audit.checkpoint_every = app->cfg.checkpoint_every;
+	app->totp_enforced = !app->cfg.demo;
+	if (store_pool_open(&app->pool, app->cfg.db, pool_size ? pool_size : 1) < 0) {
+		fprintf(stderr, "ihala: cannot open the database (see the log line above)\n");
+		goto fail;
+	}
+	struct store *db = store_pool_acquire(app->pool);
+	rc = store_migrate(db);
+	int version = rc < 0 ? rc : store_schema_version(db);
+	store_pool_release(app->pool, db);
+	if (rc < 0 || version < 0) {
+		fprintf(stderr, "ihala: database migration failed (see the log line above)\n");
+		goto fail;
+	}
+	/* A database written by a newer ihala may hold what this binary would misread. */
+	if (version > cli_known_schema_version()) {
+		fprintf(stderr, "ihala: the database has schema version %d, newer than this binary knows (%d); "
+			"run the newer ihala\n", version, cli_known_schema_version());
+		goto fail;
+	}
+	return 0;
+fail:
+	cli_app_close(app);
+	return -1;
+}
+
+void cli_app_close(struct app *app)
+{
+	if (app->pool)
+		store_pool_close(app->pool);
+	if (app->signer)
+		signer_free(app->signer);
+	if (app->kr)
+		keyring_free(app->kr);
+	app->pool = NULL;
+	app->signer = NULL;
+	app->kr = NULL;
+}

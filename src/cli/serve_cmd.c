@@ -1,0 +1,182 @@
+/*
+ * serve_cmd.c: `ihala serve DIR [--listen ADDR:PORT] [--db URL]
+ * [--insecure-http]`: the web server. Runs until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../api/api.h"
+#include "../auth/ctx.h"
+#include "../core/log.h"
+#include "../http/http.h"
+#include "cli.h"
+
+static const char usage[] =
+	"usage: ihala serve DIR [--listen ADDR:PORT] [--db URL] [--insecure-http]\n"
+	"\n"
+	"Serve the web interface and the API from the data folder DIR (made by\n"
+	"`ihala init`). Runs until interrupted (SIGINT or SIGTERM).\n"
+	"\n"
+	"  --listen ADDR:PORT  where to listen (default: `listen` in DIR/ihala.conf,\n"
+	"                      127.0.0.1:8080); [::1]:8080 for IPv6; port 0 picks one\n"
+	"  --db URL            use this database instead of DIR/ihala.conf's `db`:\n"
+	"                      a postgres://user@host/dbname URL or a libpq\n"
+	"                      `host=... dbname=...` string, or a SQLite file path.\n"
+	"                      Servers sharing one PostgreSQL share users and sessions\n"
+	"                      (give them copies of the same DIR: same keys).\n"
+	"  --insecure-http     allow plain HTTP on a non-loopback address (behind a\n"
+	"                      TLS-terminating proxy only)\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"HTTPS: when DIR/tls/cert.pem and DIR/tls/key.pem exist, the server speaks\n"
+	"only HTTPS (HSTS, __Host- cookie). Without them it refuses any address but\n"
+	"loopback unless --insecure-http is given.\n"
+	"Exits with status 1 and a message when DIR is not initialised or the port\n"
+	"is taken.\n";
+
+/* Read a whole small file into a NUL-terminated heap string; NULL if absent. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *data = NULL;
+	size_t cap = 0, len = 0;
+	for (;;) {
+		if (len + 4097 > cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			if (ncap > 1024 * 1024)
+				break;
+			char *n = realloc(data, ncap);
+			if (!n)
+				break;
+			data = n;
+			cap = ncap;
+		}
+		size_t got = fread(data + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	if (data)
+		data[len] = '\0';
+	return data;
+}
+
+int cli_serve_main(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	const char *dir = NULL, *listen = NULL, *db = NULL;
+	int insecure = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen = argv[++i];
+		else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			db = argv[++i];
+		else if (!strcmp(argv[i], "--insecure-http"))
+			insecure = 1;
+		else if (argv[i][0] != '-' && !dir)
+			dir = argv[i];
+		else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (!dir) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	struct app app;
+	/* Peek at the configuration first for the thread count. */
+	struct config peek;
+	char err[512];
+	if (config_load(&peek, dir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ihala: %s\n", err);
+		return 1;
+	}
+	char addr[128];
+	unsigned port;
+	if (config_split_listen(listen ? listen : peek.listen, addr, sizeof(addr), &port) < 0) {
+		fprintf(stderr, "ihala: --listen needs ADDR:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n");
+		return 2;
+	}
+	if (!strcmp(addr, "localhost"))
+		snprintf(addr, sizeof(addr), "127.0.0.1");
+	char cert_path[1100], key_path[1100];
+	snprintf(cert_path, sizeof(cert_path), "%s/tls/cert.pem", dir);
+	snprintf(key_path, sizeof(key_path), "%s/tls/key.pem", dir);
+	char *cert = read_file(cert_path), *key = cert ? read_file(key_path) : NULL;
+	if (cert && !key) {
+		fprintf(stderr, "ihala: %s exists but %s cannot be read\n", cert_path, key_path);
+		free(cert);
+		return 1;
+	}
+	if (!cert && !http_is_loopback(addr) && !insecure) {
+		fprintf(stderr,
+			"ihala: refusing plain HTTP on %s, which is not a loopback address: put a certificate in\n"
+			"%s/tls/cert.pem and key.pem, or pass --insecure-http behind a TLS proxy\n", addr, dir);
+		return 1;
+	}
+	if (cli_app_open(&app, dir, db, peek.threads + 1) < 0) {
+		free(cert);
+		free(key);
+		return 1;
+	}
+
+	if (getenv("IHALA_CLOCK_OFFSET"))
+		log_warn("clock shifted for tests", "IHALA_CLOCK_OFFSET=%s", getenv("IHALA_CLOCK_OFFSET"));
+
+	/* Block the stop signals before the pool threads start, then wait for one. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct http_config hc = {
+		.address = addr,
+		.port = (uint16_t)port,
+		.threads = app.cfg.threads,
+		.max_body = app.cfg.max_body,
+		.tls_cert_pem = cert,
+		.tls_key_pem = key,
+		.handler = api_handle,
+		.app = &app,
+	};
+	struct http_server *srv;
+	int rc = http_server_start(&srv, &hc);
+	if (rc < 0) {
+		if (rc == ERR_CONFLICT)
+			fprintf(stderr, "ihala: %s:%u is already in use; choose another with --listen\n", addr, port);
+		else
+			fprintf(stderr, "ihala: cannot listen on %s:%u\n", addr, port);
+		cli_app_close(&app);
+		free(cert);
+		free(key);
+		return 1;
+	}
+	fprintf(stderr, "ihala: serving on %s://%s%s%s:%u/%s\n", cert ? "https" : "http",
+		strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", http_server_port(srv),
+		app.cfg.demo ? " (demonstration data)" : "");
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("stopping", "signal=%d", sig);
+	http_server_stop(srv);
+	cli_app_close(&app);
+	free(cert);
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	return 0;
+}

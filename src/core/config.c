@@ -1,0 +1,231 @@
+/* config.c: DIR/ihala.conf; see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+
+void config_defaults(struct config *cfg, const char *dir)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->dir, sizeof(cfg->dir), "%s", dir);
+	snprintf(cfg->db, sizeof(cfg->db), "%s/ihala.db", dir);
+	snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+	cfg->session_idle = 1800;
+	cfg->session_absolute = 43200;
+	cfg->threads = 4;
+	cfg->max_body = 1024 * 1024;
+	cfg->max_depth = 32;
+	cfg->checkpoint_every = 1000;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Parse a positive decimal number within [min, max]; 0 or -1. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "1")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "0")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int set_key(struct config *cfg, const char *key, const char *val)
+{
+	long n;
+	if (!strcmp(key, "db")) {
+		if (!*val)
+			return -1;
+		if (!strncmp(val, "postgres://", 11) || !strncmp(val, "postgresql://", 13) ||
+		    !strncmp(val, "host=", 5) || val[0] == '/')
+			snprintf(cfg->db, sizeof(cfg->db), "%s", val);
+		else if (snprintf(cfg->db, sizeof(cfg->db), "%s/%s", cfg->dir, val) >= (int)sizeof(cfg->db))
+			return -1;
+		return 0;
+	}
+	if (!strcmp(key, "demo"))
+		return parse_bool(val, &cfg->demo);
+	if (!strcmp(key, "listen")) {
+		char addr[128];
+		unsigned port;
+		if (config_split_listen(val, addr, sizeof(addr), &port) < 0)
+			return -1;
+		snprintf(cfg->listen, sizeof(cfg->listen), "%s", val);
+		return 0;
+	}
+	if (!strcmp(key, "session_idle"))
+		return parse_long(val, 1, 86400 * 7, &cfg->session_idle);
+	if (!strcmp(key, "session_absolute"))
+		return parse_long(val, 1, 86400 * 30, &cfg->session_absolute);
+	if (!strcmp(key, "threads")) {
+		if (parse_long(val, 1, 256, &n) < 0)
+			return -1;
+		cfg->threads = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(key, "max_body")) {
+		if (parse_long(val, 1024, 64L * 1024 * 1024, &n) < 0)
+			return -1;
+		cfg->max_body = (size_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "max_depth")) {
+		if (parse_long(val, 2, 256, &n) < 0)
+			return -1;
+		cfg->max_depth = (size_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "checkpoint_every")) {
+		if (parse_long(val, 1, 1000000, &n) < 0)
+			return -1;
+		cfg->checkpoint_every = (unsigned)n;
+		return 0;
+	}
+	return -2;
+}
+
+static void env_override(const char *name, long *target)
+{
+	const char *v = getenv(name);
+	long n;
+	if (v && *v && parse_long(v, 1, 86400 * 30, &n) == 0)
+		*target = n;
+}
+
+int config_load(struct config *cfg, const char *dir, char *err, size_t err_size)
+{
+	config_defaults(cfg, dir);
+	char path[1100];
+	snprintf(path, sizeof(path), "%s/ihala.conf", dir);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, err_size, "%s is not an initialised ihala folder (no ihala.conf); run `ihala init %s` first",
+			 dir, dir);
+		return ERR_NOT_FOUND;
+	}
+	char line[2048];
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, err_size, "ihala.conf line %d: expected `key = value`", lineno);
+			rc = ERR_INVALID;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(s), *val = trim(eq + 1);
+		int r = set_key(cfg, key, val);
+		if (r == -2) {
+			snprintf(err, err_size, "ihala.conf line %d: unknown key `%s`", lineno, key);
+			rc = ERR_INVALID;
+			break;
+		}
+		if (r < 0) {
+			snprintf(err, err_size, "ihala.conf line %d: bad value for `%s`", lineno, key);
+			rc = ERR_INVALID;
+			break;
+		}
+	}
+	fclose(f);
+	if (rc == 0) {
+		env_override("IHALA_SESSION_IDLE", &cfg->session_idle);
+		env_override("IHALA_SESSION_ABSOLUTE", &cfg->session_absolute);
+	}
+	return rc;
+}
+
+int config_write(const struct config *cfg)
+{
+	char path[1100];
+	snprintf(path, sizeof(path), "%s/ihala.conf", cfg->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ERR_FAIL;
+	struct buf b;
+	buf_init(&b, 64 * 1024);
+	const char *db = cfg->db;
+	size_t dl = strlen(cfg->dir);
+	/* Keep the SQLite file relative so the folder can be moved or restored. */
+	if (!strncmp(db, cfg->dir, dl) && db[dl] == '/')
+		db += dl + 1;
+	buf_printf(&b,
+		   "# ihala configuration; see `ihala serve --help` and docs/admin-guide.md\n"
+		   "db = %s\ndemo = %s\nlisten = %s\nsession_idle = %ld\nsession_absolute = %ld\n"
+		   "threads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n",
+		   db, cfg->demo ? "true" : "false", cfg->listen, cfg->session_idle,
+		   cfg->session_absolute, cfg->threads, cfg->max_body, cfg->max_depth,
+		   cfg->checkpoint_every);
+	int rc = buf_error(&b) ? ERR_FAIL : 0;
+	if (rc == 0 && (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0))
+		rc = ERR_FAIL;
+	buf_release(&b);
+	if (close(fd) != 0)
+		rc = ERR_FAIL;
+	return rc;
+}
+
+int config_split_listen(const char *listen, char *addr, size_t addr_size, unsigned *port)
+{
+	const char *colon;
+	const char *host = listen;
+	size_t host_len;
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+		if (!close || close[1] != ':')
+			return ERR_INVALID;
+		host = listen + 1;
+		host_len = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon)
+			return ERR_INVALID;
+		host_len = (size_t)(colon - listen);
+	}
+	if (host_len == 0 || host_len >= addr_size)
+		return ERR_INVALID;
+	long p;
+	if (parse_long(colon + 1, 0, 65535, &p) < 0)
+		return ERR_INVALID;
+	memcpy(addr, host, host_len);
+	addr[host_len] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}

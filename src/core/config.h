@@ -1,0 +1,52 @@
+/*
+ * config.h: the data folder's configuration file, DIR/ihala.conf.
+ *
+ * Lines of `key = value`; '#' starts a comment; unknown keys are an error (a
+ * typo must not silently weaken a setting). Keys and defaults:
+ *	db = ihala.db            SQLite file (relative to DIR, or absolute), or PostgreSQL:
+ *	                         a postgres:// or postgresql:// URL or a libpq "host=..." string
+ *	demo = false             demonstration data: banner, TOTP not enforced
+ *	listen = 127.0.0.1:8080
+ *	session_idle = 1800      seconds
+ *	session_absolute = 43200 seconds
+ *	threads = 4              HTTP worker threads (and database connections)
+ *	max_body = 1048576       bytes
+ *	max_depth = 32           JSON nesting
+ *	checkpoint_every = 1000  audit rows between signed checkpoints
+ * Environment variables IHALA_SESSION_IDLE and IHALA_SESSION_ABSOLUTE
+ * override the session limits (for tests).
+ */
+#ifndef IHALA_CONFIG_H
+#define IHALA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "banned.h"
+
+struct config {
+	char dir[1024];          /* the data folder, as given */
+	char db[1024];           /* resolved: absolute-ish SQLite path, or the PostgreSQL URL */
+	bool demo;
+	char listen[128];
+	long session_idle;
+	long session_absolute;
+	unsigned threads;
+	size_t max_body;
+	size_t max_depth;
+	unsigned checkpoint_every;
+};
+
+/* Fill cfg with defaults for dir. */
+void config_defaults(struct config *cfg, const char *dir);
+/*
+ * Read DIR/ihala.conf over the defaults, then apply environment overrides.
+ * ERR_NOT_FOUND when the file is missing (DIR not initialised), ERR_INVALID
+ * with a message in err (err_size bytes) for a bad line.
+ */
+int config_load(struct config *cfg, const char *dir, char *err, size_t err_size);
+/* Write cfg as DIR/ihala.conf (new file, 0600). 0 or -1. */
+int config_write(const struct config *cfg);
+/* Split "ADDR:PORT" or "[v6]:PORT"; 0 or ERR_INVALID. */
+int config_split_listen(const char *listen, char *addr, size_t addr_size, unsigned *port);
+
+#endif

@@ -1,0 +1,177 @@
+// cli.test.mjs: the command-line contract and the serve-time rules:
+// `init` output and files, refusal to overwrite, --help everywhere, serve's
+// refusals (uninitialised folder, port taken, plain HTTP off loopback),
+// HTTPS when the folder holds a certificate, and (on PostgreSQL) two
+// servers sharing one database and its sessions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, spawn } from 'node:child_process';
+import { mkdtempSync, statSync, readFileSync, mkdirSync, rmSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import https from 'node:https';
+import net from 'node:net';
+import { BIN, BACKEND, startServer, freePort, sleep, Server } from './lib.mjs';
+
+const env = { ...process.env, IHALA_PWHASH: 'fast' };
+const run = (args) => spawnSync(BIN, args, { env, encoding: 'utf8', timeout: 60000 });
+
+test('init prints exactly the two contract lines and makes private keys', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ihala-cli-'));
+  const dir = join(parent, 'd');
+  try {
+    const r = run(['init', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0], 'username: admin');
+    assert.match(lines[1], /^password: \S{12,}$/);
+    for (const f of ['keys/master.key', 'keys/audit.key', 'ihala.conf'])
+      assert.equal(statSync(join(dir, f)).mode & 0o077, 0, `${f} is private`);
+    assert.equal(statSync(join(dir, 'keys')).mode & 0o077, 0);
+    // A second init never overwrites.
+    const again = run(['init', dir]);
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /already exists/);
+    assert.equal(readFileSync(join(dir, 'keys/master.key')).length, 32);
+    // The fresh audit log verifies.
+    const v = run(['audit', 'verify', dir]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('every subcommand has --help', () => {
+  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'version']) {
+    const r = run([sub, '--help']);
+    assert.equal(r.status, 0, `${sub} --help`);
+    assert.match(r.stdout, /usage: ihala/, `${sub} --help prints usage`);
+  }
+  const top = run(['--help']);
+  assert.equal(top.status, 0);
+  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'version']) assert.match(top.stdout, new RegExp(sub));
+  assert.match(run(['version']).stdout, /^ihala \d+\.\d+\.\d+/);
+  assert.equal(run(['no-such-command']).status, 2);
+});
+
+test('serve refuses an uninitialised folder, a taken port and plain HTTP off loopback', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ihala-cli-'));
+  const dir = join(parent, 'd');
+  try {
+    let r = run(['serve', join(parent, 'nothing'), '--listen', '127.0.0.1:0']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /not an initialised/);
+    assert.equal(run(['init', dir]).status, 0);
+    r = run(['serve', dir, '--listen', '0.0.0.0:0']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /refusing plain HTTP/);
+    // A port held by someone else.
+    const blocker = net.createServer();
+    await new Promise((ok) => blocker.listen(0, '127.0.0.1', ok));
+    const port = blocker.address().port;
+    r = run(['serve', dir, '--listen', `127.0.0.1:${port}`]);
+    blocker.close();
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /already in use/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+function httpsGet(port, path, headers = {}) {
+  return new Promise((ok, fail) => {
+    const req = https.request({ host: '127.0.0.1', port, path, method: path === '/api/v1/session' ? 'POST' : 'GET',
+      rejectUnauthorized: false, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => ok({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    if (headers['Content-Type']) req.write(headers.__body);
+    req.end();
+  });
+}
+
+test('HTTPS when the folder holds a certificate: HSTS and a __Host- cookie', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ihala-tls-'));
+  const dir = join(parent, 'd');
+  let proc;
+  try {
+    const init = run(['init', '--demo', dir]);
+    assert.equal(init.status, 0);
+    const pw = /username: coordinator password: (\S+)/.exec(init.stdout)[1];
+    mkdirSync(join(dir, 'tls'));
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+      '-days', '2', '-keyout', join(dir, 'tls/key.pem'), '-out', join(dir, 'tls/cert.pem')], { encoding: 'utf8' });
+    assert.equal(gen.status, 0, gen.stderr);
+    const port = await freePort();
+    proc = spawn(BIN, ['serve', dir, '--listen', `127.0.0.1:${port}`], { env, stdio: 'ignore' });
+    let r;
+    for (let i = 0; i < 100; i++) {
+      try {
+        r = await httpsGet(port, '/api/v1/health');
+        break;
+      } catch {
+        await sleep(100);
+      }
+    }
+    assert.equal(r.status, 200);
+    assert.match(r.headers['strict-transport-security'] || '', /max-age=\d+/);
+    const body = JSON.stringify({ username: 'coordinator', password: pw });
+    r = await httpsGet(port, '/api/v1/session', { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), __body: body });
+    assert.equal(r.status, 200, r.body);
+    const cookie = (r.headers['set-cookie'] || []).join('\n');
+    assert.match(cookie, /^__Host-ihala_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict; Secure/m);
+  } finally {
+    if (proc) proc.kill('SIGKILL');
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('two servers on one PostgreSQL share users and sessions', { skip: BACKEND !== 'postgres' }, async () => {
+  const a = await startServer();
+  const copy = mkdtempSync(join(tmpdir(), 'ihala-b-'));
+  const bdir = join(copy, 'data');
+  cpSync(a.dir, bdir, { recursive: true });
+  const b = new Server({ dir: bdir, parent: copy, port: await freePort(), creds: a.creds, pg: null, dbArgs: a.dbArgs, env: a.env });
+  try {
+    await b.start();
+    const onA = await a.as('coordinator');
+    // The session made on A works on B.
+    const onB = onA.clone();
+    onB.base = b.base;
+    const me = await onB.get('/me');
+    assert.equal(me.status, 200);
+    assert.equal(me.json.username, 'coordinator');
+    // A logout on B ends the session on A too.
+    assert.equal((await onB.logout()).status, 204);
+    assert.equal((await onA.get('/me')).status, 401);
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+});
+
+test('serve accepts localhost as a listen address', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ihala-cli-'));
+  const dir = join(parent, 'd');
+  let proc;
+  try {
+    assert.equal(run(['init', dir]).status, 0);
+    const port = await freePort();
+    proc = spawn(BIN, ['serve', dir, '--listen', `localhost:${port}`], { env, stdio: 'ignore' });
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      try {
+        status = (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status;
+      } catch {
+        await sleep(100);
+      }
+    }
+    assert.equal(status, 200);
+  } finally {
+    if (proc) proc.kill('SIGKILL');
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
