@@ -1,7 +1,12 @@
 /*
  * api.c: the route table and the one path every API request takes:
- * route -> session -> permission -> set-up state -> CSRF -> handler.
+ * route -> session -> CSRF -> set-up state -> permission -> handler.
  * Handlers never check roles or CSRF themselves.
+ *
+ * A route marked ROUTE_READ_ONLY (its handler never writes) runs with the
+ * session look-up in one read transaction: one snapshot, one transaction's
+ * locking cost instead of one per query. That made GET /api/v1/me about
+ * a quarter cheaper (docs/benchmarks.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,29 +18,31 @@
 #include "../http/router.h"
 #include "api.h"
 
+#define ROUTE_READ_ONLY 1u
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/health", PERM_PUBLIC, api_health },
-	{ "GET", "/api/v1/meta", PERM_PUBLIC, api_meta },
-	{ "GET", "/api/v1/openapi.yaml", PERM_PUBLIC, api_openapi },
-	{ "POST", "/api/v1/session", PERM_PUBLIC, api_session_create },
-	{ "DELETE", "/api/v1/session", PERM_SESSION, api_session_delete },
-	{ "GET", "/api/v1/me", PERM_SESSION, api_me_get },
-	{ "PATCH", "/api/v1/me", PERM_SIGNED_IN, api_me_patch },
-	{ "POST", "/api/v1/me/password", PERM_SESSION, api_me_password },
-	{ "POST", "/api/v1/me/totp", PERM_SESSION, api_me_totp },
-	{ "POST", "/api/v1/me/totp/confirm", PERM_SESSION, api_me_totp_confirm },
-	{ "GET", "/api/v1/orgs", PERM_ORG_READ, api_orgs_list },
-	{ "POST", "/api/v1/orgs", PERM_ORG_WRITE, api_orgs_create },
-	{ "GET", "/api/v1/orgs/{id}", PERM_ORG_READ, api_orgs_get },
-	{ "PATCH", "/api/v1/orgs/{id}", PERM_ORG_WRITE, api_orgs_patch },
-	{ "GET", "/api/v1/users", PERM_USER_READ, api_users_list },
-	{ "POST", "/api/v1/users", PERM_USER_WRITE, api_users_create },
-	{ "GET", "/api/v1/users/{id}", PERM_USER_READ, api_users_get },
-	{ "PATCH", "/api/v1/users/{id}", PERM_USER_WRITE, api_users_patch },
-	{ "POST", "/api/v1/users/{id}/password", PERM_USER_WRITE, api_users_password },
-	{ "DELETE", "/api/v1/users/{id}/sessions", PERM_USER_WRITE, api_users_sessions_delete },
-	{ "DELETE", "/api/v1/users/{id}/totp", PERM_USER_WRITE, api_users_totp_delete },
-	{ "GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list },
+	{ "GET", "/api/v1/health", PERM_PUBLIC, api_health, 0 },
+	{ "GET", "/api/v1/meta", PERM_PUBLIC, api_meta, 0 },
+	{ "GET", "/api/v1/openapi.yaml", PERM_PUBLIC, api_openapi, 0 },
+	{ "POST", "/api/v1/session", PERM_PUBLIC, api_session_create, 0 },
+	{ "DELETE", "/api/v1/session", PERM_SESSION, api_session_delete, 0 },
+	{ "GET", "/api/v1/me", PERM_SESSION, api_me_get, ROUTE_READ_ONLY },
+	{ "PATCH", "/api/v1/me", PERM_SIGNED_IN, api_me_patch, 0 },
+	{ "POST", "/api/v1/me/password", PERM_SESSION, api_me_password, 0 },
+	{ "POST", "/api/v1/me/totp", PERM_SESSION, api_me_totp, 0 },
+	{ "POST", "/api/v1/me/totp/confirm", PERM_SESSION, api_me_totp_confirm, 0 },
+	{ "GET", "/api/v1/orgs", PERM_ORG_READ, api_orgs_list, ROUTE_READ_ONLY },
+	{ "POST", "/api/v1/orgs", PERM_ORG_WRITE, api_orgs_create, 0 },
+	{ "GET", "/api/v1/orgs/{id}", PERM_ORG_READ, api_orgs_get, 0 },
+	{ "PATCH", "/api/v1/orgs/{id}", PERM_ORG_WRITE, api_orgs_patch, 0 },
+	{ "GET", "/api/v1/users", PERM_USER_READ, api_users_list, ROUTE_READ_ONLY },
+	{ "POST", "/api/v1/users", PERM_USER_WRITE, api_users_create, 0 },
+	{ "GET", "/api/v1/users/{id}", PERM_USER_READ, api_users_get, 0 },
+	{ "PATCH", "/api/v1/users/{id}", PERM_USER_WRITE, api_users_patch, 0 },
+	{ "POST", "/api/v1/users/{id}/password", PERM_USER_WRITE, api_users_password, 0 },
+	{ "DELETE", "/api/v1/users/{id}/sessions", PERM_USER_WRITE, api_users_sessions_delete, 0 },
+	{ "DELETE", "/api/v1/users/{id}/totp", PERM_USER_WRITE, api_users_totp_delete, 0 },
+	{ "GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list, 0 },
 };
 
 static bool changes_state(const char *method)
@@ -60,7 +67,27 @@ static void dispatch(struct api_call *call, const struct route *rt)
 			api_error(req, "unauthenticated", NULL);
 			return;
 		}
-		int rc = login_resume(&call->ctx, call->token, &call->session, &call->user, &call->next);
+		int rc;
+		bool in_read = false;
+		if (rt->flags & ROUTE_READ_ONLY) {
+			if (store_begin_read(call->ctx.db) < 0) {
+				api_error(req, "internal", NULL);
+				return;
+			}
+			in_read = true;
+			rc = login_lookup(&call->ctx, call->token, &call->session, &call->user, &call->next);
+			if (rc < 0 || call->session.expired || call->session.stale) {
+				/* Leave the read transaction for the session's own writes. */
+				store_rollback(call->ctx.db);
+				in_read = false;
+				if (rc == 0)
+					rc = session_upkeep(&call->ctx, call->token, &call->session);
+			}
+		} else {
+			rc = login_resume(&call->ctx, call->token, &call->session, &call->user, &call->next);
+		}
+		if (rc < 0 && in_read)
+			store_rollback(call->ctx.db);
 		if (rc == ERR_UNAUTH) {
 			api_clear_session_cookie(req);
 			api_error(req, "unauthenticated", NULL);
@@ -83,6 +110,10 @@ static void dispatch(struct api_call *call, const struct route *rt)
 			return;
 		}
 		if (p > PERM_SIGNED_IN && !perm_allowed(call->ctx.actor.roles, p)) {
+			if (in_read) {
+				store_rollback(call->ctx.db);   /* the denial is written below */
+				in_read = false;
+			}
 			audit_denial(call, p);
 			api_error(req, "forbidden", NULL);
 			return;

@@ -171,21 +171,13 @@ int login_password(struct ctx *c, const char *username, const char *password, co
 	return 0;
 }
 
-int login_resume(struct ctx *c, const char *token, struct session_info *si, struct user *u,
+int login_lookup(struct ctx *c, const char *token, struct session_info *si, struct user *u,
 		 const char **next)
 {
-	/* The session and its user in one read transaction, then any write the session needs. */
-	if (store_begin_read(c->db) < 0)
-		return ERR_FAIL;
 	int rc = session_lookup(c, token, si);
-	if (rc == 0 && !si->expired)
-		rc = user_load(c->db, si->user_id, u);
-	if (store_commit(c->db) < 0) {
-		store_rollback(c->db);
-		return ERR_FAIL;
-	}
-	if (rc == 0)
-		rc = session_upkeep(c, token, si);
+	if (rc < 0 || si->expired)
+		return rc;
+	rc = user_load(c->db, si->user_id, u);
 	if (rc == ERR_NOT_FOUND || (rc == 0 && u->disabled))
 		return ERR_UNAUTH;
 	if (rc < 0)
@@ -193,6 +185,24 @@ int login_resume(struct ctx *c, const char *token, struct session_info *si, stru
 	set_actor(c, u);
 	*next = login_next(c, u);
 	return 0;
+}
+
+int login_resume(struct ctx *c, const char *token, struct session_info *si, struct user *u,
+		 const char **next)
+{
+	/* The session and its user in one read transaction, then any write the session needs. */
+	if (store_begin_read(c->db) < 0)
+		return ERR_FAIL;
+	int rc = login_lookup(c, token, si, u, next);
+	if (store_commit(c->db) < 0) {
+		store_rollback(c->db);
+		return ERR_FAIL;
+	}
+	if (rc == 0 && (si->expired || si->stale))
+		rc = session_upkeep(c, token, si);
+	if (rc < 0)
+		memset(&c->actor, 0, sizeof(c->actor));
+	return rc;
 }
 
 int login_change_password(struct ctx *c, const char *current, const char *new_password,

@@ -32,6 +32,14 @@ struct login_result {
 int login_password(struct ctx *c, const char *username, const char *password, const char *totp,
 		   struct login_result *out, struct problem *pb);
 /*
+ * Reads only, in the caller's transaction: the session of token and its
+ * user. ERR_UNAUTH when there is none or the user is disabled. When the
+ * session is live (!si->expired) sets c->actor and *next. The caller then
+ * runs session_upkeep() when si->expired or si->stale.
+ */
+int login_lookup(struct ctx *c, const char *token, struct session_info *si, struct user *u,
+		 const char **next);
+/*
  * Resolve a session token into c->actor, and the user's record into *u.
  * ERR_UNAUTH when there is no live session or the user is disabled. *next
  * tells whether set-up is pending.

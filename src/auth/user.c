@@ -11,7 +11,7 @@
 #include "session.h"
 
 #define USER_COLS "id, org_id, username, display_name, must_change_password, totp_enabled, " \
-		  "disabled, locale, created_at, updated_at, version"
+		  "disabled, locale, created_at, updated_at, version, roles"
 
 int user_check_username(const char *u)
 {
@@ -45,6 +45,8 @@ static void copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
+static role_set roles_parse(const char *list);
+
 static void row_to_user(struct store_stmt *st, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
@@ -59,31 +61,47 @@ static void row_to_user(struct store_stmt *st, struct user *u)
 	u->created_at = store_column_int64(st, 8);
 	u->updated_at = store_column_int64(st, 9);
 	u->version = store_column_int64(st, 10);
+	u->roles = roles_parse(store_column_text(st, 11));
 }
 
-static int load_roles(struct store *db, struct user *u)
+/* Role names, comma-separated, in the order of enum role: the users.roles column. */
+static void roles_format(role_set roles, char *out, size_t size)
 {
-	struct store_stmt *st;
-	if (store_prepare(db, &st, "SELECT role FROM user_roles WHERE user_id = ?") < 0)
-		return ERR_FAIL;
-	store_bind_text(st, 1, u->id);
-	int rc;
-	u->roles = 0;
-	while ((rc = store_step(st)) == STORE_ROW) {
-		enum role r;
-		const char *name = store_column_text(st, 0);
-		if (name && role_parse(name, &r) == 0)
-			u->roles |= 1u << r;
+	size_t n = 0;
+	out[0] = '\0';
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		if (roles & (1u << r)) {
+			int w = snprintf(out + n, size - n, "%s%s", n ? "," : "", role_name((enum role)r));
+			if (w < 0 || (size_t)w >= size - n)
+				return;
+			n += (size_t)w;
+		}
 	}
-	store_finalize(st);
-	return rc < 0 ? rc : 0;
+}
+
+/* Unknown names (from a newer version) are ignored, never widened. */
+static role_set roles_parse(const char *list)
+{
+	role_set roles = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *s = buf, *comma; s && *s; s = comma ? comma + 1 : NULL) {
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		enum role r;
+		if (role_parse(s, &r) == 0)
+			roles |= 1u << r;
+	}
+	return roles;
 }
 
 static int load_where(struct store *db, const char *where, const char *value, struct user *out,
 		      char *pw_hash, size_t pw_hash_size)
 {
 	char sql[512];
-	snprintf(sql, sizeof(sql), "SELECT " USER_COLS ", password_hash FROM users WHERE %s = ?", where);
+	snprintf(sql, sizeof(sql), "SELECT " USER_COLS "%s FROM users WHERE %s = ?",
+		 pw_hash ? ", password_hash" : "", where);
 	struct store_stmt *st;
 	if (store_prepare(db, &st, sql) < 0)
 		return ERR_FAIL;
@@ -92,14 +110,12 @@ static int load_where(struct store *db, const char *where, const char *value, st
 	if (rc == STORE_ROW) {
 		row_to_user(st, out);
 		if (pw_hash)
-			copy(pw_hash, pw_hash_size, store_column_text(st, 11));
+			copy(pw_hash, pw_hash_size, store_column_text(st, 12));
 	}
 	store_finalize(st);
 	if (rc < 0)
 		return rc;
-	if (rc != STORE_ROW)
-		return ERR_NOT_FOUND;
-	return load_roles(db, out);
+	return rc == STORE_ROW ? 0 : ERR_NOT_FOUND;
 }
 
 int user_load(struct store *db, const char *id, struct user *out)
@@ -151,31 +167,6 @@ static int org_exists(struct store *db, const char *org_id)
 	return rc == STORE_ROW ? 0 : ERR_NOT_FOUND;
 }
 
-static int write_roles(struct store *db, const char *user_id, role_set roles)
-{
-	struct store_stmt *st;
-	if (store_prepare(db, &st, "DELETE FROM user_roles WHERE user_id = ?") < 0)
-		return ERR_FAIL;
-	store_bind_text(st, 1, user_id);
-	int rc = store_step(st);
-	store_finalize(st);
-	if (rc < 0)
-		return rc;
-	for (int r = 0; r < ROLE_COUNT; r++) {
-		if (!(roles & (1u << r)))
-			continue;
-		if (store_prepare(db, &st, "INSERT INTO user_roles (user_id, role) VALUES (?, ?)") < 0)
-			return ERR_FAIL;
-		store_bind_text(st, 1, user_id);
-		store_bind_text(st, 2, role_name((enum role)r));
-		rc = store_step(st);
-		store_finalize(st);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 int user_create_with_password(struct ctx *c, const char *org_id, const char *username,
 			      const char *display_name, role_set roles, bool must_change,
 			      const char *password, struct user *out, struct problem *pb)
@@ -207,26 +198,28 @@ int user_create_with_password(struct ctx *c, const char *org_id, const char *use
 		goto fail_internal;
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
-			  "INSERT INTO users (id, org_id, username, display_name, password_hash, "
+			  "INSERT INTO users (id, org_id, username, display_name, roles, password_hash, "
 			  "must_change_password, locale, created_at, updated_at, version) "
-			  "VALUES (?, ?, ?, ?, ?, ?, 'ar', ?, ?, 1)") < 0)
+			  "VALUES (?, ?, ?, ?, ?, ?, ?, 'ar', ?, ?, 1)") < 0)
 		goto fail_internal;
 	store_bind_text(st, 1, id);
 	store_bind_text(st, 2, org_id);
 	store_bind_text(st, 3, username);
 	store_bind_text(st, 4, display_name);
-	store_bind_text(st, 5, hash);
-	store_bind_int64(st, 6, must_change ? 1 : 0);
-	store_bind_int64(st, 7, now);
+	char role_list[256];
+	roles_format(roles, role_list, sizeof(role_list));
+	store_bind_text(st, 5, role_list);
+	store_bind_text(st, 6, hash);
+	store_bind_int64(st, 7, must_change ? 1 : 0);
 	store_bind_int64(st, 8, now);
+	store_bind_int64(st, 9, now);
 	rc = store_step(st);
 	store_finalize(st);
 	if (rc == ERR_CONFLICT) {
 		err = problem_set(pb, ERR_CONFLICT, "conflict", "username");
 		goto fail;
 	}
-	if (rc < 0 || write_roles(c->db, id, roles) < 0 ||
-	    ctx_audit(c, "user.create", "user", id, "ok") < 0)
+	if (rc < 0 || ctx_audit(c, "user.create", "user", id, "ok") < 0)
 		goto fail_internal;
 	if (store_commit(c->db) < 0)
 		goto fail_internal;
@@ -292,12 +285,6 @@ int user_list(struct ctx *c, const char *org_filter, const char *cursor, int lim
 		n = limit;
 		copy(next_cursor, ID_HEX_LEN + 1, list[n - 1].id);
 	}
-	for (int k = 0; k < n; k++) {
-		if (load_roles(c->db, &list[k]) < 0) {
-			free(list);
-			return ERR_FAIL;
-		}
-	}
 	*items = list;
 	*n_items = n;
 	return 0;
@@ -327,15 +314,18 @@ int user_update(struct ctx *c, const char *id, const struct user_patch *patch, s
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
-			  "UPDATE users SET display_name = ?, disabled = ?, updated_at = ?, version = version + 1 "
-			  "WHERE id = ? AND (? = 0 OR version = ?)") < 0)
+			  "UPDATE users SET display_name = ?, disabled = ?, roles = ?, updated_at = ?, "
+			  "version = version + 1 WHERE id = ? AND (? = 0 OR version = ?)") < 0)
 		goto internal;
+	char role_list[256];
+	roles_format(patch->set_roles ? patch->roles : u.roles, role_list, sizeof(role_list));
 	store_bind_text(st, 1, patch->display_name ? patch->display_name : u.display_name);
 	store_bind_int64(st, 2, patch->set_disabled ? patch->disabled : u.disabled);
-	store_bind_int64(st, 3, clock_now());
-	store_bind_text(st, 4, id);
-	store_bind_int64(st, 5, patch->version);
+	store_bind_text(st, 3, role_list);
+	store_bind_int64(st, 4, clock_now());
+	store_bind_text(st, 5, id);
 	store_bind_int64(st, 6, patch->version);
+	store_bind_int64(st, 7, patch->version);
 	rc = store_step(st);
 	int64_t changed = store_changes(st);
 	store_finalize(st);
@@ -346,8 +336,6 @@ int user_update(struct ctx *c, const char *id, const struct user_patch *patch, s
 		pb->current_version = u.version;
 		return problem_set(pb, ERR_CONFLICT, "stale_version", "version");
 	}
-	if (patch->set_roles && write_roles(c->db, id, patch->roles) < 0)
-		goto internal;
 	if (patch->set_disabled && patch->disabled && session_end_all(c, id) < 0)
 		goto internal;
 	const char *action = patch->set_disabled ? (patch->disabled ? "user.disable" : "user.enable")

@@ -18,6 +18,7 @@ struct route {
 	const char *pattern;
 	int perm;              /* an enum perm of auth/perm.h, opaque here */
 	void (*handler)(struct http_request *req, void *ctx);
+	unsigned flags;        /* the application's (api.c: ROUTE_READ_ONLY); opaque here */
 };
 
 enum router_result { ROUTER_MATCH = 0, ROUTER_NOT_FOUND = -4, ROUTER_METHOD = -20 };

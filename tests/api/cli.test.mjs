@@ -175,3 +175,62 @@ test('serve accepts localhost as a listen address', async () => {
     rmSync(parent, { recursive: true, force: true });
   }
 });
+
+test('audit verify names the first altered or removed row', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ihala-audit-'));
+  const dir = join(parent, 'd');
+  try {
+    assert.equal(run(['init', '--demo', dir]).status, 0);
+    let v = run(['audit', 'verify', dir]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /ok/);
+    const sql = (q) => spawnSync('sqlite3', [join(dir, 'ihala.db'), q], { encoding: 'utf8' });
+    // Alter row 3's action: verify fails and names row 3.
+    assert.equal(sql("UPDATE audit_log SET action = 'org.update' WHERE seq = 3").status, 0);
+    v = run(['audit', 'verify', dir]);
+    assert.equal(v.status, 1);
+    assert.match(v.stdout + v.stderr, /row 3\b/);
+    // Put it back, then remove row 5: verify names row 5.
+    assert.equal(sql("UPDATE audit_log SET action = 'org.create' WHERE seq = 3").status, 0);
+    assert.equal(run(['audit', 'verify', dir]).status, 0, 'restored row verifies again');
+    assert.equal(sql('DELETE FROM audit_log WHERE seq = 5').status, 0);
+    v = run(['audit', 'verify', dir]);
+    assert.equal(v.status, 1);
+    assert.match(v.stdout + v.stderr, /row 5\b/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('backup of a running server verifies; a damaged backup does not', async () => {
+  const server = await startServer({ backend: 'sqlite' });
+  const dest = join(server.parent, 'backup');
+  try {
+    const admin = await server.adminSetup();
+    for (let i = 0; i < 5; i++) {
+      const r = await admin.post('/orgs', { name_ar: 'منظمة', name_en: `Backup Org ${i}`, type: 'NGO', country: 'BH' });
+      assert.equal(r.status, 201);
+    }
+    // Writes go on while the copy is taken.
+    const writes = (async () => {
+      for (let i = 0; i < 20; i++)
+        await admin.post('/orgs', { name_ar: 'منظمة', name_en: `During ${i}`, type: 'NGO', country: 'BH' });
+    })();
+    const b = run(['backup', server.dir, dest]);
+    await writes;
+    assert.equal(b.status, 0, b.stdout + b.stderr);
+    assert.equal(statSync(join(dest, 'keys/master.key')).mode & 0o077, 0, 'the key stays private in the backup');
+    let v = run(['backup', '--verify', dest]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    // A second backup into the same place is refused.
+    assert.notEqual(run(['backup', server.dir, dest]).status, 0);
+    // Tamper with the copy's audit log: verification fails.
+    const t = spawnSync('sqlite3', [join(dest, 'ihala.db'), "UPDATE audit_log SET outcome = 'denied' WHERE seq = 2"], { encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    v = run(['backup', '--verify', dest]);
+    assert.equal(v.status, 1, v.stdout + v.stderr);
+    assert.match(v.stdout + v.stderr, /row 2\b/);
+  } finally {
+    await server.stop();
+  }
+});

@@ -17,14 +17,14 @@ static void h(struct http_request *req, void *ctx)
 }
 
 static const struct route routes[] = {
-	{ "GET", "/", 0, h },
-	{ "GET", "/api/v1/users", 1, h },
-	{ "POST", "/api/v1/users", 2, h },
-	{ "GET", "/api/v1/users/{id}", 3, h },
-	{ "DELETE", "/api/v1/users/{id}", 4, h },
-	{ "GET", "/api/v1/users/{id}/sessions/{sid}", 5, h },
-	{ "PATCH", "/api/v1/orgs/{org}/cases/{case}/notes/{note}", 6, h },
-	{ "GET", "/{a}/{b}/{c}/{d}", 7, h },
+	{ "GET", "/", 0, h, 0 },
+	{ "GET", "/api/v1/users", 1, h, 0 },
+	{ "POST", "/api/v1/users", 2, h, 0 },
+	{ "GET", "/api/v1/users/{id}", 3, h, 0 },
+	{ "DELETE", "/api/v1/users/{id}", 4, h, 0 },
+	{ "GET", "/api/v1/users/{id}/sessions/{sid}", 5, h, 0 },
+	{ "PATCH", "/api/v1/orgs/{org}/cases/{case}/notes/{note}", 6, h, 0 },
+	{ "GET", "/{a}/{b}/{c}/{d}", 7, h, 0 },
 };
 
 static int n_captures(const char *pattern)

@@ -17,17 +17,17 @@ static void h_many(struct http_request *req, void *ctx) { (void)req; (void)ctx; 
 static void h_five(struct http_request *req, void *ctx) { (void)req; (void)ctx; }
 
 static const struct route routes[] = {
-	{ "GET", "/", 0, h_root },
-	{ "GET", "/api/v1/users", 1, h_list },
-	{ "POST", "/api/v1/users", 2, h_create },
-	{ "GET", "/api/v1/users/{id}", 3, h_get },
-	{ "DELETE", "/api/v1/users/{id}", 4, h_get },
-	{ "GET", "/api/v1/users/{id}/sessions", 5, h_sessions },
-	{ "GET", "/api/v1/orgs/me", 6, h_list },
-	{ "GET", "/api/v1/orgs/{org}", 7, h_get },
-	{ "PUT", "/a/{p1}/{p2}/{p3}/{p4}", 8, h_many },
+	{ "GET", "/", 0, h_root, 0 },
+	{ "GET", "/api/v1/users", 1, h_list, 0 },
+	{ "POST", "/api/v1/users", 2, h_create, 0 },
+	{ "GET", "/api/v1/users/{id}", 3, h_get, 0 },
+	{ "DELETE", "/api/v1/users/{id}", 4, h_get, 0 },
+	{ "GET", "/api/v1/users/{id}/sessions", 5, h_sessions, 0 },
+	{ "GET", "/api/v1/orgs/me", 6, h_list, 0 },
+	{ "GET", "/api/v1/orgs/{org}", 7, h_get, 0 },
+	{ "PUT", "/a/{p1}/{p2}/{p3}/{p4}", 8, h_many, 0 },
 	/* more captures than HTTP_MAX_PARAMS: never matches */
-	{ "GET", "/b/{p1}/{p2}/{p3}/{p4}/{p5}", 9, h_five },
+	{ "GET", "/b/{p1}/{p2}/{p3}/{p4}/{p5}", 9, h_five, 0 },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 

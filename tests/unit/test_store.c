@@ -389,8 +389,8 @@ static void test_values(void **state)
 	assert_int_equal(store_exec(db, "INSERT INTO orgs (id, name_ar, name_en, org_type, country, "
 				    "created_at, updated_at) VALUES ('o1', 'a', 'b', 'ngo', 'BH', 1, 1)"), 0);
 	assert_int_equal(store_exec(db, "INSERT INTO users (id, org_id, username, display_name, "
-				    "password_hash, created_at, updated_at) "
-				    "VALUES ('u1', 'o1', 'u', 'U', 'h', 1, 1)"), 0);
+				    "roles, password_hash, created_at, updated_at) "
+				    "VALUES ('u1', 'o1', 'u', 'U', 'analyst', 'h', 1, 1)"), 0);
 	assert_int_equal(store_prepare(db, &st, "SELECT totp_secret FROM users WHERE id = ?"), 0);
 	assert_int_equal(store_bind_text(st, 1, "u1"), 0);
 	assert_int_equal(store_step(st), STORE_ROW);
@@ -411,20 +411,20 @@ static void test_conflict(void **state)
 
 	/* A foreign key to nowhere (needs foreign_keys=ON on SQLite). */
 	assert_int_equal(store_exec(db, "INSERT INTO users (id, org_id, username, display_name, "
-				    "password_hash, created_at, updated_at) "
-				    "VALUES ('u1', 'no-such-org', 'u', 'U', 'h', 1, 1)"), ERR_CONFLICT);
+				    "roles, password_hash, created_at, updated_at) "
+				    "VALUES ('u1', 'no-such-org', 'u', 'U', 'analyst', 'h', 1, 1)"), ERR_CONFLICT);
 
 	/* A unique column inside a transaction; the transaction can still be rolled back. */
 	assert_int_equal(store_exec(db, "INSERT INTO orgs (id, name_ar, name_en, org_type, country, "
 				    "created_at, updated_at) VALUES ('o1', 'a', 'b', 'ngo', 'BH', 1, 1)"), 0);
 	assert_int_equal(store_exec(db, "INSERT INTO users (id, org_id, username, display_name, "
-				    "password_hash, created_at, updated_at) "
-				    "VALUES ('u1', 'o1', 'same', 'U', 'h', 1, 1)"), 0);
+				    "roles, password_hash, created_at, updated_at) "
+				    "VALUES ('u1', 'o1', 'same', 'U', 'analyst', 'h', 1, 1)"), 0);
 	assert_int_equal(store_begin(db), 0);
 	struct store_stmt *st;
 	assert_int_equal(store_prepare(db, &st, "INSERT INTO users (id, org_id, username, "
-				       "display_name, password_hash, created_at, updated_at) "
-				       "VALUES (?, ?, ?, 'U', 'h', 1, 1)"), 0);
+				       "display_name, roles, password_hash, created_at, updated_at) "
+				       "VALUES (?, ?, ?, 'U', 'analyst', 'h', 1, 1)"), 0);
 	assert_int_equal(store_bind_text(st, 1, "u2"), 0);
 	assert_int_equal(store_bind_text(st, 2, "o1"), 0);
 	assert_int_equal(store_bind_text(st, 3, "same"), 0);

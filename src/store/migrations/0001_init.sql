@@ -1,4 +1,4 @@
--- 0001: organisations, users and roles, sessions, login throttling, the
+-- 0001: organisations, users with their roles, sessions, login throttling, the
 -- audit chain and its checkpoints, settings.
 -- Common SQL subset: TEXT, INTEGER (BIGINT on PostgreSQL), BLOB (BYTEA on
 -- PostgreSQL). Times are Unix seconds. Ids are 32 hex chars, random.
@@ -24,6 +24,7 @@ CREATE TABLE users (
   org_id TEXT NOT NULL REFERENCES orgs(id),
   username TEXT NOT NULL UNIQUE,   -- lower case, [a-z0-9._-]
   display_name TEXT NOT NULL,
+  roles TEXT NOT NULL,             -- role names, comma-separated, e.g. 'case_manager,coordinator'
   password_hash TEXT NOT NULL,     -- Argon2id string
   must_change_password INTEGER NOT NULL DEFAULT 1,
   totp_secret BLOB,                -- sealed with KEY_FIELD, AD users/totp_secret/<id>
@@ -36,12 +37,6 @@ CREATE TABLE users (
   version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX users_org ON users(org_id);
-
-CREATE TABLE user_roles (
-  user_id TEXT NOT NULL REFERENCES users(id),
-  role TEXT NOT NULL,
-  PRIMARY KEY (user_id, role)
-);
 
 CREATE TABLE sessions (
   token_hash BLOB PRIMARY KEY,     -- keyed BLAKE2b-256 of the token (KEY_SESSION)
