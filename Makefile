@@ -23,8 +23,9 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
 LIB_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o $(B)/obj/gen/docs.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o $(B)/obj/gen/docs.o $(B)/obj/gen/registry.o
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+REGISTRY := $(sort $(wildcard src/domain/registry/data/*.json))
 UI_SRCS := $(shell find ui/src ui/i18n ui/index.html ui/package.json ui/vite.config.* ui/tsconfig.json -type f 2>/dev/null)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -68,6 +69,10 @@ $(B)/gen/migrations.c: $(B)/embed $(MIGRATIONS)
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_migrations src/store/migrations $@ $(MIGRATIONS)
 
+$(B)/gen/registry.c: $(B)/embed $(REGISTRY)
+	@mkdir -p $(dir $@)
+	$(B)/embed ihala_registry src/domain/registry/data $@ $(REGISTRY)
+
 $(B)/gen/docs.c: $(B)/embed docs/openapi.yaml
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_docs docs $@ docs/openapi.yaml
@@ -92,15 +97,18 @@ unit: $(UNIT_BINS)
 # libFuzzer targets (clang), built with the library's sources under ASan/UBSan.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(B)/gen/registry.c
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(PKG_LIBS)
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(B)/gen/registry.c $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all
-	@if [ ! -d var ]; then build/release/ihala init --demo var; fi
+	@if [ ! -d var ]; then \
+	  umask 077 && build/release/ihala init --demo var > build/demo-credentials.txt && \
+	  mv build/demo-credentials.txt var/demo-credentials.txt && cat var/demo-credentials.txt && \
+	  echo "(kept in var/demo-credentials.txt)"; fi
 	build/release/ihala serve var
 
 test: deps

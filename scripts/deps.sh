@@ -12,7 +12,7 @@ debs=(
   libsodium-dev liboath-dev libutf8proc-dev libcmocka-dev libgnutls28-dev
   postgresql postgresql-contrib
   chromium
-  curl wrk procps
+  curl wrk procps openssl
 )
 
 missing=()

@@ -40,6 +40,14 @@ struct ctx {
 	const char *remote_addr;     /* borrowed; for throttling only, never stored */
 };
 
+/*
+ * How far permission p reaches for the actor; the system (command line, no
+ * user signed in) reaches everything.
+ */
+enum scope ctx_scope(const struct ctx *c, enum perm p);
+/* May the actor use p on an object of organisation org_id? */
+bool ctx_in_scope(const struct ctx *c, enum perm p, const char *org_id);
+
 /* Audit helpers with the actor filled in. */
 int ctx_audit(struct ctx *c, const char *action, const char *object_type,
 	      const char *object_id, const char *outcome) __attribute__((warn_unused_result));

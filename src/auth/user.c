@@ -7,6 +7,7 @@
 
 #include "../core/alloc.h"
 #include "../core/clock.h"
+#include "../core/text.h"
 #include "../core/log.h"
 #include "session.h"
 
@@ -27,17 +28,7 @@ int user_check_username(const char *u)
 
 int user_check_display_name(const char *name)
 {
-	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > DISPLAY_NAME_MAX)
-		return ERR_INVALID;
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return ERR_INVALID;
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-	}
-	return chars <= 200 ? 0 : ERR_INVALID;
+	return text_check_name(name, DISPLAY_NAME_MAX / 4);
 }
 
 static void copy(char *dst, size_t size, const char *src)
@@ -129,27 +120,13 @@ int user_load_by_name(struct store *db, const char *username, struct user *out, 
 	return load_where(db, "username", username, out, pw_hash, pw_hash_size);
 }
 
-/* May the caller see (perm) the users of org_id? The system (CLI) may. */
-static bool in_scope(const struct ctx *c, enum perm p, const char *org_id)
-{
-	if (!c->actor.user_id[0])
-		return true;
-	switch (perm_scope(c->actor.roles, p)) {
-	case SCOPE_ALL:
-		return true;
-	case SCOPE_OWN_ORG:
-		return !strcmp(org_id, c->actor.org_id);
-	default:
-		return false;
-	}
-}
 
 int user_get(struct ctx *c, const char *id, struct user *out)
 {
 	int rc = user_load(c->db, id, out);
 	if (rc < 0)
 		return rc;
-	if (!in_scope(c, PERM_USER_READ, out->org_id))
+	if (!ctx_in_scope(c, PERM_USER_READ, out->org_id))
 		return ERR_NOT_FOUND;
 	return 0;
 }
@@ -177,7 +154,7 @@ int user_create_with_password(struct ctx *c, const char *org_id, const char *use
 		return problem_set(pb, ERR_INVALID, "invalid", "display_name");
 	if (roles == 0 || roles >= (1u << ROLE_COUNT))
 		return problem_set(pb, ERR_INVALID, "invalid", "roles");
-	if (!org_id || strlen(org_id) != ID_HEX_LEN || !in_scope(c, PERM_USER_WRITE, org_id))
+	if (!org_id || strlen(org_id) != ID_HEX_LEN || !ctx_in_scope(c, PERM_USER_WRITE, org_id))
 		return problem_set(pb, ERR_INVALID, "invalid", "org_id");
 	char hash[PASSWORD_HASH_MAX];
 	if (password_hash(hash, password) < 0)
@@ -248,7 +225,7 @@ int user_list(struct ctx *c, const char *org_filter, const char *cursor, int lim
 	*items = NULL;
 	*n_items = 0;
 	next_cursor[0] = '\0';
-	enum scope sc = c->actor.user_id[0] ? perm_scope(c->actor.roles, PERM_USER_READ) : SCOPE_ALL;
+	enum scope sc = ctx_scope(c, PERM_USER_READ);
 	if (sc == SCOPE_NONE)
 		return 0;
 	const char *org = org_filter && *org_filter ? org_filter : NULL;
@@ -295,7 +272,7 @@ int user_update(struct ctx *c, const char *id, const struct user_patch *patch, s
 {
 	struct user u;
 	int rc = user_load(c->db, id, &u);
-	if (rc == ERR_NOT_FOUND || (rc == 0 && !in_scope(c, PERM_USER_WRITE, u.org_id)))
+	if (rc == ERR_NOT_FOUND || (rc == 0 && !ctx_in_scope(c, PERM_USER_WRITE, u.org_id)))
 		return problem_set(pb, ERR_NOT_FOUND, "not_found", NULL);
 	if (rc < 0)
 		return problem_set(pb, rc, "internal", NULL);
@@ -348,14 +325,21 @@ internal:
 	return problem_set(pb, ERR_FAIL, "internal", NULL);
 }
 
+/* A user the caller may change (PERM_USER_WRITE scope), else ERR_NOT_FOUND. */
+static int load_writable(struct ctx *c, const char *id, struct user *u)
+{
+	int rc = user_load(c->db, id, u);
+	if (rc == 0 && !ctx_in_scope(c, PERM_USER_WRITE, u->org_id))
+		return ERR_NOT_FOUND;
+	return rc;
+}
+
 int user_reset_password(struct ctx *c, const char *id, char password_out[ONE_TIME_PASSWORD_LEN + 1])
 {
 	struct user u;
-	int rc = user_load(c->db, id, &u);
+	int rc = load_writable(c, id, &u);
 	if (rc < 0)
 		return rc;
-	if (!in_scope(c, PERM_USER_WRITE, u.org_id))
-		return ERR_NOT_FOUND;
 	char hash[PASSWORD_HASH_MAX];
 	password_generate(password_out);
 	if (password_hash(hash, password_out) < 0)
@@ -384,11 +368,9 @@ fail:
 int user_reset_totp(struct ctx *c, const char *id)
 {
 	struct user u;
-	int rc = user_load(c->db, id, &u);
+	int rc = load_writable(c, id, &u);
 	if (rc < 0)
 		return rc;
-	if (!in_scope(c, PERM_USER_WRITE, u.org_id))
-		return ERR_NOT_FOUND;
 	if (store_begin(c->db) < 0)
 		return ERR_FAIL;
 	struct store_stmt *st;
@@ -412,11 +394,9 @@ fail:
 int user_end_sessions(struct ctx *c, const char *id)
 {
 	struct user u;
-	int rc = user_load(c->db, id, &u);
+	int rc = load_writable(c, id, &u);
 	if (rc < 0)
 		return rc;
-	if (!in_scope(c, PERM_USER_WRITE, u.org_id))
-		return ERR_NOT_FOUND;
 	if (store_begin(c->db) < 0)
 		return ERR_FAIL;
 	if (session_end_all(c, id) < 0 || ctx_audit(c, "user.sessions_end", "user", id, "ok") < 0 ||

@@ -21,6 +21,9 @@ extern const size_t ihala_assets_count;
 /* Documents served by the API: "openapi.yaml". */
 extern const struct embedded_file ihala_docs[];
 extern const size_t ihala_docs_count;
+/* The field registry's data files, sorted by name ("case.json", "person.json", ...). */
+extern const struct embedded_file ihala_registry[];
+extern const size_t ihala_registry_count;
 /* The migrations, sorted by name ("0001_init.sql", "0002_...sql"). */
 extern const struct embedded_file ihala_migrations[];
 extern const size_t ihala_migrations_count;

@@ -7,6 +7,7 @@
 
 #include "../../core/alloc.h"
 #include "../../core/clock.h"
+#include "../../core/text.h"
 #include "../ref/ref.h"
 
 /* HTCDS 2.0 org_Type, plus InternationalOrganisation for IOM, UNODC, UNHCR (an ihala extension). */
@@ -28,19 +29,7 @@ int org_check_type(const char *type)
 
 static int check_name(const char *name)
 {
-	size_t n = name ? strlen(name) : 0, chars = 0;
-	if (n == 0 || n > ORG_NAME_MAX)
-		return ERR_INVALID;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return ERR_INVALID;
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-	}
-	/* Not only spaces. */
-	if (strspn(name, " ") == n)
-		return ERR_INVALID;
-	return chars <= 200 ? 0 : ERR_INVALID;
+	return text_check_name(name, ORG_NAME_MAX / 4);
 }
 
 /* Validate the fields that are present; for create, all must be. */
@@ -92,21 +81,9 @@ static int load(struct store *db, const char *where, const char *value, struct o
 	return rc == STORE_ROW ? 0 : ERR_NOT_FOUND;
 }
 
-/* The system (command line) sees everything; users as far as their scope reaches. */
-static enum scope scope_of(const struct ctx *c, enum perm p)
-{
-	return c->actor.user_id[0] ? perm_scope(c->actor.roles, p) : SCOPE_ALL;
-}
-
-static bool in_scope(const struct ctx *c, enum perm p, const char *org_id)
-{
-	enum scope s = scope_of(c, p);
-	return s == SCOPE_ALL || (s == SCOPE_OWN_ORG && !strcmp(org_id, c->actor.org_id));
-}
-
 int org_create(struct ctx *c, const struct org_fields *f, struct org *out, struct problem *pb)
 {
-	if (scope_of(c, PERM_ORG_WRITE) != SCOPE_ALL)
+	if (ctx_scope(c, PERM_ORG_WRITE) != SCOPE_ALL)
 		return problem_set(pb, ERR_DENIED, "forbidden", NULL);
 	int rc = check_fields(f, true, pb);
 	if (rc < 0)
@@ -140,7 +117,7 @@ fail:
 
 int org_get(struct ctx *c, const char *id, struct org *out)
 {
-	if (!in_scope(c, PERM_ORG_READ, id))
+	if (!ctx_in_scope(c, PERM_ORG_READ, id))
 		return ERR_NOT_FOUND;
 	return load(c->db, "id", id, out);
 }
@@ -156,7 +133,7 @@ int org_list(struct ctx *c, const char *cursor, int limit, struct org **items, i
 	*items = NULL;
 	*n_items = 0;
 	next_cursor[0] = '\0';
-	enum scope sc = scope_of(c, PERM_ORG_READ);
+	enum scope sc = ctx_scope(c, PERM_ORG_READ);
 	if (sc == SCOPE_NONE)
 		return 0;
 	struct org *list = xcalloc((size_t)limit + 1, sizeof(*list));
@@ -194,14 +171,14 @@ int org_update(struct ctx *c, const char *id, const struct org_fields *f, struct
 	       struct problem *pb)
 {
 	struct org cur;
-	if (!in_scope(c, PERM_ORG_READ, id))
+	if (!ctx_in_scope(c, PERM_ORG_READ, id))
 		return problem_set(pb, ERR_NOT_FOUND, "not_found", NULL);
 	int rc = load(c->db, "id", id, &cur);
 	if (rc == ERR_NOT_FOUND)
 		return problem_set(pb, rc, "not_found", NULL);
 	if (rc < 0)
 		return problem_set(pb, rc, "internal", NULL);
-	if (!in_scope(c, PERM_ORG_WRITE, id))
+	if (!ctx_in_scope(c, PERM_ORG_WRITE, id))
 		return problem_set(pb, ERR_DENIED, "forbidden", NULL);
 	rc = check_fields(f, false, pb);
 	if (rc < 0)
