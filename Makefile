@@ -8,7 +8,7 @@
 MODE ?= release
 B := build/$(MODE)
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
@@ -61,7 +61,14 @@ ASSET_DEPS := ui/dist/index.html
 ASSET_FILES = $(shell find ui/dist -type f 2>/dev/null | sort)
 endif
 
-$(B)/gen/assets.c: $(B)/embed $(ASSET_DEPS)
+# A stamp per UI mode, so that switching IHALA_NO_UI regenerates the asset table.
+UI_MODE := $(if $(filter 1,$(IHALA_NO_UI)),none,dist)
+$(B)/gen/ui.$(UI_MODE):
+	@mkdir -p $(dir $@)
+	@rm -f $(B)/gen/ui.none $(B)/gen/ui.dist
+	@touch $@
+
+$(B)/gen/assets.c: $(B)/embed $(ASSET_DEPS) $(B)/gen/ui.$(UI_MODE)
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_assets ui/dist $@ $(ASSET_FILES)
 

@@ -43,6 +43,17 @@ static const struct route routes[] = {
 	{ "DELETE", "/api/v1/users/{id}/sessions", PERM_USER_WRITE, api_users_sessions_delete, 0 },
 	{ "DELETE", "/api/v1/users/{id}/totp", PERM_USER_WRITE, api_users_totp_delete, 0 },
 	{ "GET", "/api/v1/audit", PERM_AUDIT_READ, api_audit_list, 0 },
+	{ "GET", "/api/v1/schema", PERM_SIGNED_IN, api_schema, ROUTE_READ_ONLY },
+	{ "POST", "/api/v1/cases", PERM_CASE_WRITE, api_cases_create, 0 },
+	{ "GET", "/api/v1/cases", PERM_CASE_READ, api_cases_search, 0 },
+	{ "GET", "/api/v1/cases/{ref}", PERM_CASE_READ, api_cases_get, 0 },
+	{ "DELETE", "/api/v1/cases/{ref}", PERM_CASE_ERASE, api_cases_delete, 0 },
+	{ "PATCH", "/api/v1/cases/{ref}", PERM_CASE_WRITE, api_cases_patch, 0 },
+	{ "POST", "/api/v1/cases/{ref}/consents", PERM_CASE_WRITE, api_cases_consent_add, 0 },
+	{ "POST", "/api/v1/cases/{ref}/consents/{n}/withdraw", PERM_CASE_WRITE, api_cases_consent_withdraw, 0 },
+	{ "GET", "/api/v1/cases/{ref}/comments", PERM_CASE_READ, api_cases_comments_list, 0 },
+	{ "POST", "/api/v1/cases/{ref}/comments", PERM_CASE_WRITE, api_cases_comment_add, 0 },
+	{ "POST", "/api/v1/export", PERM_CASE_READ, api_export, 0 },
 };
 
 static bool changes_state(const char *method)

@@ -73,5 +73,16 @@ void api_users_password(struct http_request *req, void *call);
 void api_users_sessions_delete(struct http_request *req, void *call);
 void api_users_totp_delete(struct http_request *req, void *call);
 void api_audit_list(struct http_request *req, void *call);
+void api_schema(struct http_request *req, void *call);
+void api_cases_create(struct http_request *req, void *call);
+void api_cases_search(struct http_request *req, void *call);
+void api_cases_get(struct http_request *req, void *call);
+void api_cases_delete(struct http_request *req, void *call);
+void api_cases_patch(struct http_request *req, void *call);
+void api_cases_consent_add(struct http_request *req, void *call);
+void api_cases_consent_withdraw(struct http_request *req, void *call);
+void api_cases_comments_list(struct http_request *req, void *call);
+void api_cases_comment_add(struct http_request *req, void *call);
+void api_export(struct http_request *req, void *call);
 
 #endif

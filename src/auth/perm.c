@@ -28,29 +28,38 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_USER_READ] = "user.read",
 	[PERM_USER_WRITE] = "user.write",
 	[PERM_AUDIT_READ] = "audit.read",
+	[PERM_CASE_READ] = "case.read",
+	[PERM_CASE_WRITE] = "case.write",
+	[PERM_CASE_ERASE] = "case.erase",
 };
 
 #define N SCOPE_NONE
+#define S SCOPE_OWN
 #define O SCOPE_OWN_ORG
 #define A SCOPE_ALL
 
 /*
  * Rows: roles. Columns: PUBLIC, SESSION, SIGNED_IN, ORG_READ, ORG_WRITE,
- * USER_READ, USER_WRITE, AUDIT_READ. The analyst sees statistics only and the
- * auditor the audit log only: neither reads organisations' users or cases.
+ * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE.
+ * The analyst sees statistics only and the auditor the audit log only:
+ * neither reads organisations' users or cases. The administrator runs the
+ * installation and sees no case (need to know). A first responder sees the
+ * cases they recorded; the coordinator and service providers will see cases
+ * through referrals (a later issue).
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR */
-	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N },
-	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N },
-	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N },
-	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N },
-	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N },
-	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A },
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE */
+	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O },
+	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N },
+	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N },
+	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N },
 };
 
 #undef N
+#undef S
 #undef O
 #undef A
 

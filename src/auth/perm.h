@@ -30,14 +30,20 @@ enum perm {
 	PERM_USER_READ,          /* list and read users */
 	PERM_USER_WRITE,         /* create, change, disable users; end their sessions */
 	PERM_AUDIT_READ,         /* read the audit log */
+	PERM_CASE_READ,          /* read and search cases */
+	PERM_CASE_WRITE,         /* create and change cases */
+	PERM_CASE_ERASE,         /* erase a case (destroys its data key) */
 	PERM_COUNT
 };
 
 /* Bit set of roles: 1u << ROLE_x. */
 typedef uint32_t role_set;
 
-/* How far a permission reaches: nothing, the caller's organisation, everything. */
-enum scope { SCOPE_NONE = 0, SCOPE_OWN_ORG = 1, SCOPE_ALL = 2 };
+/*
+ * How far a permission reaches: nothing, the records the caller created, the
+ * caller's organisation, everything. Ordered: a wider scope is greater.
+ */
+enum scope { SCOPE_NONE = 0, SCOPE_OWN = 1, SCOPE_OWN_ORG = 2, SCOPE_ALL = 3 };
 
 const char *role_name(enum role r);                 /* "admin", ... */
 int role_parse(const char *name, enum role *out);   /* 0 or ERR_INVALID */

@@ -34,5 +34,12 @@ void cli_app_close(struct app *app);
 int cli_known_schema_version(void);
 /* True when argv[i] is -h or --help for some i >= 1. */
 int cli_wants_help(int argc, char **argv);
+struct problem;
+/*
+ * Demonstration cases (demo_cases.c): n_manager recorded by the demo user
+ * "casemanager", n_responder by "responder", through case_create(). Takes a
+ * connection from app->pool (so the caller must not hold the last one).
+ */
+int demo_cases_create(struct app *app, int n_manager, int n_responder, struct problem *pb);
 
 #endif

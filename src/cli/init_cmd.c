@@ -107,6 +107,12 @@ static int populate(struct app *app, const char *country, int demo)
 				goto out;
 			printf("username: %s password: %s\n", d->username, password);
 		}
+		/* The pool has one connection: hand it over while the cases are made. */
+		store_pool_release(app->pool, c.db);
+		int drc = demo_cases_create(app, 240, 60, &pb);
+		c.db = store_pool_acquire(app->pool);
+		if (drc < 0)
+			goto out;
 	}
 	struct audit_event ev = { NULL, NULL, "system.init", NULL, NULL, "ok" };
 	if (store_begin(c.db) < 0)

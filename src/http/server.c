@@ -35,11 +35,12 @@
 #define HTTP_CONN_LIMIT 1000
 #define HTTP_LISTEN_BACKLOG 128
 /*
- * A body sent without Content-Length (chunked) is read and dropped past the
- * cap so the client still gets its 413; past this much more it is a flood and
- * the connection is closed without an answer.
+ * A body over the cap is read and dropped, so the client, still sending,
+ * gets its 413 instead of a reset connection; past this much more it is a
+ * flood and the connection is closed without an answer. A declared
+ * Content-Length beyond cap + slack is refused at once.
  */
-#define HTTP_DISCARD_SLACK ((size_t)1024 * 1024)
+#define HTTP_DISCARD_SLACK ((size_t)8 * 1024 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
@@ -369,12 +370,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			char *end = NULL;
 			errno = 0;
 			unsigned long long n = strtoull(cl, &end, 10);
-			if (errno == ERANGE || n > srv->max_body) {
+			if (errno == ERANGE || n > srv->max_body + HTTP_DISCARD_SLACK) {
 				ctx->too_large = true;
 				ctx->answered = true;
 				access_log(method, 413, ctx);
 				return send_static_json(conn, srv, 413, BODY_TOO_LARGE);
 			}
+			if (n > srv->max_body)
+				ctx->too_large = true;   /* read and drop it, then answer 413 */
 		}
 		return MHD_YES;
 	}

@@ -49,6 +49,18 @@ const MATRIX = [
   ['DELETE', (x, f) => `/users/${x.role === 'admin' ? f.victimId : x.userId}/totp`, null,
     [401, 204, 403, 403, 403, 403, 403, 403]],
   ['GET', '/audit', null, [401, 403, 403, 403, 403, 403, 403, 200]],
+  ['GET', '/schema', null, [401, 200, 200, 200, 200, 200, 200, 200]],
+  ['POST', '/cases', (x, f) => ({ person: { given_name_latin: 'Matrix' }, case: { status: 'Active', purpose: f.purpose } }),
+    [401, 403, 403, 201, 201, 403, 403, 403]],
+  ['GET', '/cases?q=Matrix', null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  // callers with case access aim at the case they (or their organisation) recorded
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  ['PATCH', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, () => ({ version: 999 }), [401, 403, 403, 409, 409, 403, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/consents`, () => ({}), [401, 403, 403, 400, 400, 403, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/consents/0/withdraw`, () => ({ date: '2026-01-01' }), [401, 403, 403, 404, 404, 403, 403, 403]],
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, () => ({ text: 'matrix' }), [401, 403, 403, 201, 201, 403, 403, 403]],
+  ['DELETE', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 204, 403, 403, 403, 403]],
   // last: ends each caller's session
   ['DELETE', '/session', null, [401, 204, 204, 204, 204, 204, 204, 204]],
 ];
@@ -76,6 +88,15 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
     });
     assert.equal(v.status, 201, v.text);
     fixture.victimId = v.json.user.id;
+    // A case each for the two roles that record cases.
+    const schema = (await clients.casemanager.get('/schema')).json;
+    fixture.purpose = schema.entities.find((e) => e.name === 'case').fields.find((f) => f.key === 'purpose').choices[0].value;
+    for (const u of ['casemanager', 'responder']) {
+      const c = await clients[u].post('/cases', { person: { given_name_latin: 'Fixture' }, case: { status: 'Active', purpose: fixture.purpose } });
+      assert.equal(c.status, 201, c.text);
+      ctx[u].caseRef = c.json.ref;
+    }
+    fixture.cmCaseRef = ctx.casemanager.caseRef;
   });
   after(async () => {
     if (server) await server.stop();
@@ -104,8 +125,8 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 const PERMISSIONS = {
   admin: ['org.read', 'org.write', 'user.read', 'user.write'],
   coordinator: ['org.read', 'user.read'],
-  casemanager: ['org.read'],
-  responder: ['org.read'],
+  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase'],
+  responder: ['org.read', 'case.read', 'case.write'],
   provider: ['org.read'],
   analyst: [],
   auditor: ['audit.read'],

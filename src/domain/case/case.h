@@ -1,0 +1,72 @@
+/*
+ * case.h: cases: a possible victim of trafficking recorded by an
+ * organisation, with the values of the field registry. Identifying and
+ * sensitive values are sealed with the case's own data key; statistical and
+ * workflow values are plain facts; names, document numbers and birth years
+ * are searchable through blind indexes only. See docs/design-cases.md.
+ *
+ * The JSON shape, in and out:
+ *	{ "person": {...}, "victim": {...}, "case": {...},
+ *	  "events": [ {...}, ... ], "consents": [ {...}, ... ] }
+ * with each object's keys from the registry entity of the same name
+ * ("events" -> "event", "consents" -> "consent"). Reading adds "ref",
+ * "status", "org_id", "created_by", "assigned_to", "external_ref",
+ * "created_at", "updated_at" and "version".
+ *
+ * Access (perm.h): PERM_CASE_READ / WRITE / ERASE with scope OWN (cases the
+ * caller created), OWN_ORG (the caller's organisation's) or ALL. A case out
+ * of reach is ERR_NOT_FOUND. Every read and write is audited.
+ */
+#ifndef IHALA_CASE_H
+#define IHALA_CASE_H
+
+#include <jansson.h>
+#include "../../auth/ctx.h"
+#include "../../core/banned.h"
+#include "../../core/err.h"
+
+#define CASE_REF_MAX 32
+
+/* Create a case in the caller's organisation; writes its reference. */
+int case_create(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb);
+/* The whole case as JSON (caller json_decref). ERR_NOT_FOUND when out of reach. */
+int case_get(struct ctx *c, const char *ref, json_t **out);
+/*
+ * Cases matching q, visible to the caller, newest first, at most limit:
+ * a reference ("BH-2026-00042"), a document number, or name tokens in either
+ * script (every token must match). *items is a JSON array of summaries
+ * {"ref","status","org_id","assigned_to","name","created_at","updated_at"}.
+ */
+int case_search(struct ctx *c, const char *q, int limit, json_t **items);
+/* Erase: the data key, the blind indexes, the records and facts go; the row stays as a tombstone. */
+int case_erase(struct ctx *c, const char *ref);
+
+struct case_filter {
+	const char *status;         /* NULL: any */
+	bool assigned_to_me;
+	const char *exploitation;   /* a victim.exploitation_types value, or NULL */
+	const char *cursor;         /* from a previous page, or NULL */
+};
+/*
+ * The cases visible to the caller, newest first, filtered; *items a JSON
+ * array of summaries, *next_cursor (caller frees) NULL on the last page.
+ * ERR_INVALID for a malformed cursor.
+ */
+int case_list(struct ctx *c, const struct case_filter *f, int limit, json_t **items, char **next_cursor);
+
+/*
+ * Change a case: body {"version":N, "person"?, "victim"?, "case"?, "events"?,
+ * "assigned_to"?}; in an entity object a key replaces its value and null
+ * clears it; "events" replaces the list. pb "stale_version" (with
+ * current_version) when N is not the current version.
+ */
+int case_update(struct ctx *c, const char *ref, const json_t *body, struct problem *pb);
+/* Add a consent (a registry consent object). */
+int case_consent_add(struct ctx *c, const char *ref, const json_t *consent, struct problem *pb);
+/* Withdraw consent n on date (YYYY-MM-DD). */
+int case_consent_withdraw(struct ctx *c, const char *ref, int n, const char *date, struct problem *pb);
+/* Comments, oldest first: [{"id","author_id","author_name","at","text"}]. */
+int case_comments_list(struct ctx *c, const char *ref, json_t **items);
+int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **comment, struct problem *pb);
+
+#endif

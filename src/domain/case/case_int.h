@@ -1,0 +1,68 @@
+/*
+ * case_int.h: private to src/domain/case/: the pieces case.c (create, read,
+ * erase), case_find.c (search and lists) and case_edit.c (changes, consents,
+ * comments) share. Nothing outside this folder includes it.
+ */
+#ifndef IHALA_CASE_INT_H
+#define IHALA_CASE_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "../../crypto/seal.h"
+#include "../registry/registry.h"
+#include "case.h"
+
+#define DEK_BYTES 32
+#define MAX_ITEMS 64   /* events or consents in one case */
+
+/* A top-level key of the case JSON and the registry entity it holds. */
+struct case_part {
+	const char *key;
+	const char *entity;
+	bool many;
+};
+extern const struct case_part case_parts[];
+extern const size_t case_n_parts;
+
+struct case_row {
+	char id[ID_HEX_LEN + 1];
+	char ref[CASE_REF_MAX];
+	char org_id[ID_HEX_LEN + 1];
+	char created_by[ID_HEX_LEN + 1];
+	char assigned_to[ID_HEX_LEN + 1];
+	char status[32];
+	char external_ref[128];
+	int64_t created_at, updated_at, version;
+	unsigned char dek_sealed[SEAL_OVERHEAD + DEK_BYTES];
+	bool has_dek;   /* false once erased */
+};
+
+#define CASE_COLS "id, ref, org_id, created_by, assigned_to, status, external_ref, created_at, " \
+		  "updated_at, version, dek"
+
+/* May the actor use p on a case of org_id created by created_by? */
+bool case_reaches(const struct ctx *c, enum perm p, const char *org_id, const char *created_by);
+/* Check a whole case body (creation). */
+int case_validate(const struct registry *r, const json_t *body, struct problem *pb);
+int case_row_load(struct store *db, const char *where, const char *value, struct case_row *cr);
+void case_row_read(struct store_stmt *st, struct case_row *cr);   /* columns CASE_COLS */
+/* Open the case's data key into dek; ERR_CRYPTO (logged) when it does not open. */
+int case_dek_open(const struct ctx *c, const struct case_row *cr, unsigned char dek[DEK_BYTES]);
+/* Write one entity item: sealed record, facts, blind indexes. */
+int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
+		  const unsigned char dek[DEK_BYTES], const char *entity, int item, const json_t *values);
+/* Read all values of the case into out (the JSON shape of case.h, without the row fields). */
+int case_values_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
+		     const unsigned char dek[DEK_BYTES], json_t *out);
+/* Delete the records, facts and blind indexes, then write every item of doc again. */
+int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case_id,
+		       const unsigned char dek[DEK_BYTES], const json_t *doc);
+/* Record who added an item (event, consent) and when. */
+int case_item_meta_put(struct ctx *c, const char *case_id, const char *entity, int item);
+/* Add recorded_by / recorded_at to the consents of out. */
+int case_item_meta_read(struct ctx *c, const char *case_id, json_t *out);
+struct seal_ad case_record_ad(const char *entity, const char *case_id, int item, char *row, size_t size);
+void case_copy(char *dst, size_t size, const char *src);
+json_t *case_str_or_null(const char *s);
+
+#endif
