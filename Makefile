@@ -8,7 +8,7 @@
 MODE ?= release
 B := build/$(MODE)
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc xlsxwriter
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc xlsxwriter expat libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2

@@ -17,23 +17,28 @@ rm -rf "$logs"
 mkdir -p "$logs"
 pass=0
 fail=0
+skip=0
 
 # count_tap NAME LOGFILE EXIT_STATUS: add a suite's TAP results to the totals.
 count_tap() {
 	local name=$1 log=$2 status=$3 p f
-	p=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log")
-	f=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log")
+	p=$(grep -E '^[[:space:]]*ok [0-9]+' "$log" | grep -cvE '# (SKIP|skip)')
+	f=$(grep -E '^[[:space:]]*not ok [0-9]+' "$log" | grep -cvE '# (SKIP|skip|TODO|todo)')
+	s=$(grep -cE '^[[:space:]]*(not )?ok [0-9]+.*# (SKIP|skip)' "$log")
 	# node's reporter prints nested results indented and a summary; prefer its summary.
 	if grep -qE '^# pass [0-9]+' "$log"; then
 		p=$(grep -E '^# pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
 		f=$(grep -E '^# fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+		s=$(grep -E '^# skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
+		s=${s:-0}
 	fi
 	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1   # crashed or failed outside any test
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
-	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
+	skip=$((skip + s))
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
 	if [ "$f" -gt 0 ]; then
 		echo "---- $name (last lines of $log) ----"
 		grep -E 'not ok|FAIL|ERROR|error|Assertion|expected|actual|Sanitizer' "$log" | head -40
@@ -105,5 +110,5 @@ if [ -d tests/ui ]; then
 	count_tap ui/browser "$logs/ui.log" $?
 fi
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

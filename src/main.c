@@ -22,6 +22,7 @@ static const char usage[] =
 	"  org       manage organisations\n"
 	"  audit     verify the tamper-evident audit log\n"
 	"  backup    take or verify a consistent backup\n"
+	"  retention erase the cases kept past their retention period\n"
 	"  version   print the version\n"
 	"\n"
 	"`ihala SUBCOMMAND --help` explains each one.\n";
@@ -44,6 +45,7 @@ static int version_main(int argc, char **argv)
 static const struct subcommand subcommands[] = {
 	{ "init", cli_init_main },   { "serve", cli_serve_main },   { "user", cli_user_main },
 	{ "org", cli_org_main },     { "audit", cli_audit_main },   { "backup", cli_backup_main },
+	{ "retention", cli_retention_main },
 	{ "version", version_main },
 };
 

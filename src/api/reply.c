@@ -43,6 +43,7 @@ static const struct error_entry errors[] = {
 	{ "stale_version", 409, "Someone else changed this in the meantime. Reload and try again.", "عدّل شخص آخر هذا في الأثناء. أعد التحميل وحاول مجددًا." },
 	{ "weak_password", 400, "The new password is too weak: use at least 12 characters.", "كلمة المرور الجديدة ضعيفة: استخدم 12 حرفًا على الأقل." },
 	{ "wrong_password", 400, "The current password is wrong.", "كلمة المرور الحالية غير صحيحة." },
+	{ "import_rejected", 400, "The file was not imported: some rows are not valid.", "لم يُستورد الملف: بعض الصفوف غير صالحة." },
 	{ "bad_path", 400, "Bad path.", "مسار غير صالح." },
 	{ "internal", 500, "Something went wrong on the server.", "حدث خطأ في الخادم." },
 };

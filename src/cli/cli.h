@@ -20,6 +20,8 @@ int cli_serve_main(int argc, char **argv);
 int cli_user_main(int argc, char **argv);
 /* `ihala org list|add DIR ...` (org_cmd.c). */
 int cli_org_main(int argc, char **argv);
+/* `ihala retention run DIR [--dry-run]` (retention_cmd.c). */
+int cli_retention_main(int argc, char **argv);
 
 /* Shared by the subcommands (common.c). */
 struct app;

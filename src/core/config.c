@@ -23,6 +23,9 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->max_body = 1024 * 1024;
 	cfg->max_depth = 32;
 	cfg->checkpoint_every = 1000;
+	cfg->retention_closed_days = 1825;
+	cfg->retention_closed_referred_days = 1825;
+	cfg->retention_active_days = 0;
 }
 
 static char *trim(char *s)
@@ -111,6 +114,12 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		cfg->checkpoint_every = (unsigned)n;
 		return 0;
 	}
+	if (!strcmp(key, "retention_closed_days"))
+		return parse_long(val, 0, 36500, &cfg->retention_closed_days);
+	if (!strcmp(key, "retention_closed_referred_days"))
+		return parse_long(val, 0, 36500, &cfg->retention_closed_referred_days);
+	if (!strcmp(key, "retention_active_days"))
+		return parse_long(val, 0, 36500, &cfg->retention_active_days);
 	return -2;
 }
 
@@ -188,10 +197,14 @@ int config_write(const struct config *cfg)
 	buf_printf(&b,
 		   "# ihala configuration; see `ihala serve --help` and docs/admin-guide.md\n"
 		   "db = %s\ndemo = %s\nlisten = %s\nsession_idle = %ld\nsession_absolute = %ld\n"
-		   "threads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n",
+		   "threads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
+		   "# days kept before `ihala retention run` erases; 0 = never\n"
+		   "retention_closed_days = %ld\nretention_closed_referred_days = %ld\n"
+		   "retention_active_days = %ld\n",
 		   db, cfg->demo ? "true" : "false", cfg->listen, cfg->session_idle,
 		   cfg->session_absolute, cfg->threads, cfg->max_body, cfg->max_depth,
-		   cfg->checkpoint_every);
+		   cfg->checkpoint_every, cfg->retention_closed_days,
+		   cfg->retention_closed_referred_days, cfg->retention_active_days);
 	int rc = buf_error(&b) ? ERR_FAIL : 0;
 	if (rc == 0 && (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0))
 		rc = ERR_FAIL;

@@ -13,6 +13,15 @@
  *	max_body = 1048576       bytes
  *	max_depth = 32           JSON nesting
  *	checkpoint_every = 1000  audit rows between signed checkpoints
+ *	retention_closed_days = 1825           days a Closed case is kept after closure (5 years),
+ *	                                       then `ihala retention run` erases it; 0 = never
+ *	retention_closed_referred_days = 1825  the same for ClosedReferred
+ *	retention_active_days = 0              days without any change after which an Active or
+ *	                                       FollowUp case is erased; 0 = never (the default)
+ *	The clock of a closed case is its closed_date (entity case) when recorded,
+ *	otherwise the case's last change (cases.updated_at): an approximation of
+ *	"when it entered that status" that can only keep a case longer. See
+ *	src/domain/case/retention.h. Each is 0 to 36500.
  * Environment variables IHALA_SESSION_IDLE and IHALA_SESSION_ABSOLUTE
  * override the session limits (for tests).
  */
@@ -34,6 +43,9 @@ struct config {
 	size_t max_body;
 	size_t max_depth;
 	unsigned checkpoint_every;
+	long retention_closed_days;            /* 0: never */
+	long retention_closed_referred_days;   /* 0: never */
+	long retention_active_days;            /* 0: never */
 };
 
 /* Fill cfg with defaults for dir. */

@@ -5,27 +5,11 @@
 //   (IHALA_UI_LOG=1 copies the server's log to stderr at the end.)
 //
 // Screenshots (English and Arabic, 1280 and 360 px wide) go to build/screenshots/.
+// The server, browser and page helpers are shared with the other browser tests: lib.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const requireUi = createRequire(path.join(repo, 'ui', 'package.json'));
-const { chromium } = requireUi('playwright-core');
-
-const BIN = path.resolve(repo, process.env.IHALA_BIN || 'build/asan/ihala');
-const CHROMIUM = process.env.IHALA_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = path.join(repo, 'build', 'screenshots');
-const WIDE = { width: 1280, height: 860 };
-const NARROW = { width: 360, height: 780 };
-const STEP_MS = 15000;
+import { assertFits, htmlLang, login, logout, NARROW, setLang, shot, startFixture, tid, WIDE } from './lib.mjs';
 
 // ---------------------------------------------------------------- helpers
 
@@ -61,192 +45,30 @@ function totpAt(secret, counter) {
 
 const nowStep = () => Math.floor(Date.now() / 1000 / 30);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Parses the credentials `ihala init --demo` prints. */
-function parseInit(stdout) {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  const creds = {};
-  let pendingUser = null;
-  for (const line of lines) {
-    const both = /^username:\s*(\S+)\s+password:\s*(\S+)\s*$/.exec(line);
-    if (both) {
-      creds[both[1]] = both[2];
-      continue;
-    }
-    const u = /^username:\s*(\S+)\s*$/.exec(line);
-    if (u) {
-      pendingUser = u[1];
-      continue;
-    }
-    const p = /^password:\s*(\S+)\s*$/.exec(line);
-    if (p && pendingUser) {
-      creds[pendingUser] = p[1];
-      pendingUser = null;
-    }
-  }
-  return creds;
-}
-
 // ---------------------------------------------------------------- fixture
+// (server, browser and page helpers: lib.mjs)
 
-let tmp;
-let server;
-let serverLog = '';
+let fx;
 let base;
-let browser;
 let creds = {};
-const problems = []; // CSP violations and page errors, checked at the end
+let problems = []; // CSP violations and page errors, checked at the end
 
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `server binary not found: ${BIN} (build it with make MODE=asan, or set IHALA_BIN)`);
-  assert.ok(fs.existsSync(CHROMIUM), `chromium not found at ${CHROMIUM}`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ihala-ui-'));
-  const dataDir = path.join(tmp, 'data');
-  const env = { ...process.env, IHALA_PWHASH: 'fast' };
-
-  const init = spawnSync(BIN, ['init', '--demo', dataDir], { env, encoding: 'utf8', timeout: 120000 });
-  assert.equal(init.status, 0, `ihala init --demo failed (${init.status}):\n${init.stdout}\n${init.stderr}`);
-  creds = parseInit(init.stdout);
-  assert.ok(creds.admin, 'init printed no admin password:\n' + init.stdout);
-
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', dataDir, '--listen', `127.0.0.1:${port}`], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    if (server.exitCode !== null) assert.fail(`server exited (${server.exitCode}):\n${serverLog}`);
-    try {
-      const r = await fetch(base + '/api/v1/health');
-      if (r.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) assert.fail('server did not answer /api/v1/health within 60 s:\n' + serverLog);
-    await sleep(200);
-  }
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  fx = await startFixture('ihala-ui-');
+  base = fx.base;
+  creds = fx.creds;
+  problems = fx.problems;
 });
 
 after(async () => {
-  if (browser) await browser.close().catch(() => {});
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const done = new Promise((r) => server.once('exit', r));
-    const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(t);
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  if (process.env.IHALA_UI_LOG && serverLog) process.stderr.write(serverLog);
-  // A sanitizer build reports memory errors and leaks on its output.
-  assert.doesNotMatch(serverLog, /ERROR: (Address|Leak)Sanitizer|runtime error:/, 'sanitizer report:\n' + serverLog.slice(-4000));
+  if (fx) await fx.stop();
 });
-
-// ---------------------------------------------------------------- page helpers
 
 async function wide(page) {
   await page.setViewportSize(WIDE);
 }
 
-async function newPage() {
-  const context = await browser.newContext({ viewport: WIDE, locale: 'en-GB' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-  page.on('console', (msg) => {
-    const text = msg.text();
-    if (/Content Security Policy|Refused to (apply|execute|load)/i.test(text)) problems.push('CSP: ' + text);
-  });
-  page.on('pageerror', (err) => problems.push('page error: ' + err.message));
-  return page;
-}
-
-const tid = (id) => `[data-testid="${id}"]`;
-
-async function htmlLang(page) {
-  return page.evaluate(() => ({ lang: document.documentElement.lang, dir: document.documentElement.dir }));
-}
-
-async function setLang(page, want) {
-  const { lang } = await htmlLang(page);
-  if (lang !== want) {
-    await page.click(tid('lang-switch'));
-    await page.waitForFunction((l) => document.documentElement.lang === l, want);
-  }
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(100); // let fonts and layout settle
-  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
-}
-
-/** No horizontal overflow of the page itself (tables scroll inside their wrapper). */
-async function assertFits(page, label) {
-  const m = await page.evaluate(() => {
-    const vw = document.documentElement.clientWidth;
-    // the outermost elements that stick out of the window, to say what overflows
-    const wide = [];
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if ((r.right > vw + 1 || r.left < -1) && r.width > 0 && !el.parentElement?.closest('.table-wrap, .nav')) {
-        const parent = el.parentElement;
-        const pr = parent && parent.getBoundingClientRect();
-        if (!pr || (pr.right <= vw + 1 && pr.left >= -1)) wide.push(`${el.tagName.toLowerCase()}.${el.className} (${Math.round(r.left)}..${Math.round(r.right)})`);
-      }
-    }
-    return { doc: document.documentElement.scrollWidth, vw, wide: wide.slice(0, 5) };
-  });
-  assert.ok(m.doc <= m.vw + 1 && m.wide.length === 0, `${label}: page is ${m.doc}px wide in a ${m.vw}px window; sticking out: ${m.wide.join(', ')}`);
-}
-
-async function login(page, username, password, totpCode) {
-  await page.locator('input[name="username"]').fill(username);
-  await page.locator('input[name="password"]').fill(password);
-  await page.click(tid('login-submit'));
-  if (totpCode) {
-    const field = page.locator('input[name="totp"]');
-    await field.waitFor();
-    await field.fill(totpCode());
-    await page.click(tid('login-submit'));
-  }
-}
-
-async function logout(page) {
-  await page.click(tid('logout'));
-  await page.locator(tid('login-form')).waitFor();
-}
+const newPage = () => fx.newPage();
 
 // ---------------------------------------------------------------- the test
 

@@ -70,6 +70,73 @@ export interface SessionAnswer {
   next: Next;
 }
 
+// ---- cases (docs/api-contract.md, "Cases")
+
+export type Values = Record<string, unknown>;
+
+export interface Consent extends Values {
+  recorded_by?: string;
+  recorded_at?: number;
+}
+
+export interface Case {
+  ref: string;
+  status: string;
+  org_id: string;
+  created_by: string;
+  assigned_to: string | null;
+  external_ref: string | null;
+  created_at: number;
+  updated_at: number;
+  version: number;
+  person: Values;
+  victim: Values;
+  case: Values;
+  events: Values[];
+  consents: Consent[];
+}
+
+export interface CaseSummary {
+  ref: string;
+  status: string;
+  org_id: string;
+  assigned_to?: string | null;
+  name?: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CaseFilters {
+  status?: string;
+  assigned?: string;
+  exploitation?: string;
+}
+
+export interface Comment {
+  id: string;
+  author_id: string;
+  author_name?: string;
+  at: number;
+  text: string;
+}
+
+export interface CaseBody {
+  person?: Values;
+  victim?: Values;
+  case?: Values;
+  events?: Values[];
+  consents?: Values[];
+}
+
+export interface CasePatch {
+  version: number;
+  person?: Values;
+  victim?: Values;
+  case?: Values;
+  events?: Values[];
+  assigned_to?: string | null;
+}
+
 export class ApiError extends Error {
   status: number;
   code: string;
@@ -215,6 +282,20 @@ export const api = {
 
   audit: (after?: string | null, limit = 50) =>
     request<List<AuditRow>>('GET', '/api/v1/audit' + q({ after, limit })),
+
+  schema: () => request<unknown>('GET', '/api/v1/schema'),
+  searchCases: (query: string, limit = 50) => request<List<CaseSummary>>('GET', '/api/v1/cases' + q({ q: query, limit })),
+  listCases: (f: CaseFilters, cursor?: string | null, limit = 50) =>
+    request<List<CaseSummary>>('GET', '/api/v1/cases' + q({ status: f.status, assigned: f.assigned, exploitation: f.exploitation, limit, cursor })),
+  getCase: (ref: string) => request<Case>('GET', '/api/v1/cases/' + enc(ref)),
+  createCase: (body: CaseBody) => request<Case>('POST', '/api/v1/cases', body),
+  updateCase: (ref: string, patch: CasePatch) => request<Case>('PATCH', '/api/v1/cases/' + enc(ref), patch),
+  eraseCase: (ref: string) => request<void>('DELETE', '/api/v1/cases/' + enc(ref)),
+  addConsent: (ref: string, consent: Values) => request<Case>('POST', '/api/v1/cases/' + enc(ref) + '/consents', consent),
+  withdrawConsent: (ref: string, n: number, date: string) =>
+    request<Case>('POST', '/api/v1/cases/' + enc(ref) + '/consents/' + n + '/withdraw', { date }),
+  comments: (ref: string) => request<List<Comment>>('GET', '/api/v1/cases/' + enc(ref) + '/comments'),
+  addComment: (ref: string, text: string) => request<Comment>('POST', '/api/v1/cases/' + enc(ref) + '/comments', { text }),
 };
 
 /** Reads all pages of a list (bounded, for small reference lists like orgs). */

@@ -3,14 +3,15 @@ import { api, ApiError, hooks, setCsrf, type Locale, type Me } from './api';
 import { DemoBanner, ErrorBox, LangSwitch, Notice } from './components';
 import { applyLocale, I18nContext, initialLocale, isLocale, makeI18n, useI18n } from './i18n';
 import { Audit } from './screens/Audit';
+import { CasesRoute, forgetCases } from './screens/Cases';
 import { ChangePassword } from './screens/ChangePassword';
 import { EnrolTotp } from './screens/EnrolTotp';
 import { Login } from './screens/Login';
 import { Orgs } from './screens/Orgs';
 import { Users } from './screens/Users';
 
-type Route = 'home' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
-const ROUTES: Route[] = ['home', 'orgs', 'users', 'audit', 'password', 'totp'];
+type Route = 'home' | 'cases' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
+const ROUTES: Route[] = ['home', 'cases', 'orgs', 'users', 'audit', 'password', 'totp'];
 
 function readRoute(): Route {
   const h = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
@@ -70,14 +71,19 @@ function TopBar({ me, onLocale, onLogout }: { me: Me | null; onLocale: (l: Local
 
 function Nav({ me, route }: { me: Me; route: Route }) {
   const i = useI18n();
-  const link = (r: Route, key: string) => (
-    <a href={'#/' + (r === 'home' ? '' : r)} class={'nav-link' + (route === r ? ' active' : '')} aria-current={route === r ? 'page' : undefined} data-testid={'nav-' + r}>
-      {i.t(key)}
-    </a>
-  );
+  // For those who work on cases, the case list is the home screen.
+  const casesHome = can(me, 'case.read');
+  const link = (r: Route, key: string) => {
+    const on = route === r || (r === 'cases' && casesHome && route === 'home');
+    return (
+      <a href={'#/' + (r === 'home' ? '' : r)} class={'nav-link' + (on ? ' active' : '')} aria-current={on ? 'page' : undefined} data-testid={'nav-' + r}>
+        {i.t(key)}
+      </a>
+    );
+  };
   return (
     <nav class="nav" aria-label={i.t('nav.label')}>
-      {link('home', 'nav.home')}
+      {casesHome ? link('cases', 'nav.cases') : link('home', 'nav.home')}
       {can(me, 'org.read') && link('orgs', 'nav.orgs')}
       {can(me, 'user.read') && link('users', 'nav.users')}
       {can(me, 'audit.read') && link('audit', 'nav.audit')}
@@ -204,6 +210,7 @@ export function App() {
 
   useEffect(() => {
     hooks.unauthenticated = () => {
+      forgetCases();
       setMe(null);
       setLoginNotice('login.expired');
     };
@@ -234,6 +241,7 @@ export function App() {
       /* the session may already be gone */
     }
     setCsrf(null);
+    forgetCases();
     setMe(null);
     setLoginNotice('login.signed_out');
     go('home');
@@ -267,6 +275,9 @@ export function App() {
   } else {
     let page;
     switch (route) {
+      case 'cases':
+        page = can(me, 'case.read') ? <CasesRoute me={me} /> : <Forbidden />;
+        break;
       case 'orgs':
         page = can(me, 'org.read') ? <Orgs canWrite={can(me, 'org.write')} defaultCountry={me.org?.country || 'BH'} /> : <Forbidden />;
         break;
@@ -302,7 +313,7 @@ export function App() {
         );
         break;
       default:
-        page = <Home me={me} />;
+        page = can(me, 'case.read') ? <CasesRoute me={me} /> : <Home me={me} />;
     }
     body = (
       <>

@@ -1,6 +1,6 @@
 // Small shared pieces: form fields, error box, language switch, banner.
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Locale } from './api';
 import { useI18n } from './i18n';
 
@@ -208,5 +208,42 @@ export function OneTimePassword({ username, password, onDone }: { username: stri
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * A modal dialog (the native <dialog>, opened with showModal so that focus
+ * stays inside and Escape closes it).
+ */
+export function Dialog(props: { title: string; testid: string; onClose: () => void; children: ComponentChildren; danger?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [id] = useState(() => 'dlg' + ++fieldSeq);
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) {
+      try {
+        d.showModal();
+      } catch {
+        d.setAttribute('open', '');
+      }
+    }
+    return () => {
+      if (d && d.open) d.close();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class={'dialog' + (props.danger ? ' dialog-danger' : '')}
+      aria-labelledby={id}
+      data-testid={props.testid}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+    >
+      <h2 id={id}>{props.title}</h2>
+      {props.children}
+    </dialog>
   );
 }

@@ -39,3 +39,18 @@ export const ROLES: readonly string[] = [
   'analyst',
   'auditor',
 ];
+
+// ISO 639-1 language codes (the two-letter codes of ISO 639-2, as the server
+// accepts them: src/domain/ref/ref.c). Names come from Intl.DisplayNames.
+export const LANGUAGE_CODES: readonly string[] = (
+  'aaabaeafakamanarasavayazbabebgbhbibmbnbo' +
+  'brbscacechcocrcscucvcydadedvdzeeeleneoes' +
+  'eteufafffifjfofrfygagdglgngugvhahehihohr' +
+  'hthuhyhziaidieigiiikioisitiujajvkakgkikj' +
+  'kkklkmknkokrkskukvkwkylalblglilnloltlulv' +
+  'mgmhmimkmlmnmrmsmtmynanbndnengnlnnnonrnv' +
+  'nyocojomorospapiplpsptqurmrnrorurwsascsd' +
+  'sesgsiskslsmsnsosqsrssstsusvswtatetgthti' +
+  'tktltntotrtstttwtyugukuruzvevivowawoxhyi' +
+  'yozazhzu'
+).match(/../g) as string[];

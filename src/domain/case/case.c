@@ -251,6 +251,12 @@ static int next_ref(struct ctx *c, const char *country, char ref[CASE_REF_MAX])
 
 int case_create(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb)
 {
+	return case_create_ext(c, body, NULL, true, ref, pb);
+}
+
+int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref, bool own_tx,
+		    char ref[CASE_REF_MAX], struct problem *pb)
+{
 	const struct registry *r = registry_get();
 	if (!r)
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
@@ -278,14 +284,14 @@ int case_create(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struc
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
 	}
 	int64_t now = clock_now();
-	if (store_begin(c->db) < 0)
+	if (own_tx && store_begin(c->db) < 0)
 		goto fail;
 	if (next_ref(c, o.country, ref) < 0)
 		goto fail;
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
 			  "INSERT INTO cases (id, ref, org_id, created_by, assigned_to, status, dek, created_at, "
-			  "updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)") < 0)
+			  "updated_at, version, external_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)") < 0)
 		goto fail;
 	store_bind_text(st, 1, id);
 	store_bind_text(st, 2, ref);
@@ -296,6 +302,7 @@ int case_create(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struc
 	store_bind_blob(st, 7, dek_sealed, sizeof(dek_sealed));
 	store_bind_int64(st, 8, now);
 	store_bind_int64(st, 9, now);
+	store_bind_text(st, 10, external_ref && *external_ref ? external_ref : NULL);
 	rc = store_step(st);
 	store_finalize(st);
 	if (rc < 0)
@@ -316,12 +323,13 @@ int case_create(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struc
 			goto fail;
 		}
 	}
-	if (ctx_audit(c, "case.create", "case", id, "ok") < 0 || store_commit(c->db) < 0)
+	if (ctx_audit(c, "case.create", "case", id, "ok") < 0 || (own_tx && store_commit(c->db) < 0))
 		goto fail;
 	sodium_memzero(dek, sizeof(dek));
 	return 0;
 fail:
-	store_rollback(c->db);
+	if (own_tx)
+		store_rollback(c->db);
 	sodium_memzero(dek, sizeof(dek));
 	return problem_set(pb, ERR_FAIL, "internal", NULL);
 }

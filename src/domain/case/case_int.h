@@ -42,6 +42,13 @@ struct case_row {
 
 /* May the actor use p on a case of org_id created by created_by? */
 bool case_reaches(const struct ctx *c, enum perm p, const char *org_id, const char *created_by);
+/*
+ * case_create with the source record id of an import (NULL: none) as
+ * external_ref. own_tx false: runs inside the caller's open transaction
+ * (import writes a whole file in one) and neither commits nor rolls back.
+ */
+int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref, bool own_tx,
+		    char ref[CASE_REF_MAX], struct problem *pb);
 /* Check a whole case body (creation). */
 int case_validate(const struct registry *r, const json_t *body, struct problem *pb);
 int case_row_load(struct store *db, const char *where, const char *value, struct case_row *cr);

@@ -1,0 +1,232 @@
+/*
+ * subject_api.c: GET /api/v1/cases/{ref}/subject-export: a copy of a
+ * person's own data, on their request (src/domain/case/retention.h builds
+ * it). As JSON by default; with ?format=html as a printable page in English
+ * and Arabic.
+ *
+ * The page is plain semantic HTML (headings, tables, a description list)
+ * with no styling at all: the Content-Security-Policy (style-src 'self')
+ * forbids inline styles and <style> elements, and a link to a UI asset would
+ * tie the page to the UI's build. Browsers print plain tables well.
+ * Every value is HTML-escaped; values that may be in either script are
+ * dir="auto", the Arabic texts dir="rtl".
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../domain/case/retention.h"
+#include "api.h"
+
+#define PAGE_MAX (16u * 1024 * 1024)
+
+static void put_escaped(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		case '\n': buf_puts(b, "<br>"); break;
+		default: buf_putc(b, *s);
+		}
+	}
+}
+
+static const char *lang(const json_t *label, const char *which)
+{
+	const char *s = json_string_value(json_object_get(label, which));
+	return s ? s : "";
+}
+
+/* A value without a label: text, a number, a list of codes. */
+static void put_plain(struct buf *b, const json_t *v)
+{
+	if (json_is_string(v)) {
+		put_escaped(b, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		buf_printf(b, "%g", json_real_value(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *one;
+		json_array_foreach(v, i, one) {
+			if (i)
+				buf_puts(b, ", ");
+			put_plain(b, one);
+		}
+	}
+}
+
+/* Labels of a choice (an object) or of a multiple choice (an array) in one language. */
+static void put_value_label(struct buf *b, const json_t *vl, const char *which)
+{
+	if (json_is_object(vl)) {
+		put_escaped(b, lang(vl, which));
+		return;
+	}
+	size_t i;
+	json_t *one;
+	json_array_foreach(vl, i, one) {
+		if (i)
+			buf_puts(b, strcmp(which, "ar") ? ", " : "، ");
+		put_escaped(b, json_is_object(one) ? lang(one, which) : "?");
+	}
+}
+
+/* One table of labelled fields: English label, value, Arabic label. */
+static void put_fields(struct buf *b, const json_t *fields)
+{
+	if (!json_array_size(fields)) {
+		buf_puts(b, "<p>—</p>\n");
+		return;
+	}
+	buf_puts(b, "<table>\n<thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Value · "
+		    "<span lang=\"ar\" dir=\"rtl\">القيمة</span></th><th scope=\"col\" lang=\"ar\" dir=\"rtl\">"
+		    "الحقل</th></tr></thead>\n<tbody>\n");
+	size_t i;
+	json_t *f;
+	json_array_foreach(fields, i, f) {
+		const json_t *label = json_object_get(f, "label");
+		const json_t *vl = json_object_get(f, "value_label");
+		buf_puts(b, "<tr><th scope=\"row\">");
+		put_escaped(b, lang(label, "en"));
+		if (vl) {
+			buf_puts(b, "</th><td>");
+			put_value_label(b, vl, "en");
+			buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
+			put_value_label(b, vl, "ar");
+			buf_puts(b, "</span>");
+		} else {
+			buf_puts(b, "</th><td dir=\"auto\">");
+			put_plain(b, json_object_get(f, "value"));
+		}
+		buf_puts(b, "</td><th scope=\"row\" lang=\"ar\" dir=\"rtl\">");
+		put_escaped(b, lang(label, "ar"));
+		buf_puts(b, "</th></tr>\n");
+	}
+	buf_puts(b, "</tbody>\n</table>\n");
+}
+
+/* <h2>English · Arabic[ n]</h2>; n <= 0 for none. */
+static void put_heading(struct buf *b, const json_t *label, int n)
+{
+	buf_puts(b, "<h2>");
+	put_escaped(b, lang(label, "en"));
+	if (n > 0)
+		buf_printf(b, " %d", n);
+	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
+	put_escaped(b, lang(label, "ar"));
+	if (n > 0)
+		buf_printf(b, " %d", n);
+	buf_puts(b, "</span></h2>\n");
+}
+
+static void render_html(struct buf *b, const json_t *doc)
+{
+	const char *ref = json_string_value(json_object_get(doc, "ref"));
+	const char *when = json_string_value(json_object_get(doc, "generated_at"));
+	const json_t *labels = json_object_get(doc, "labels");
+	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+	put_escaped(b, ref);
+	buf_puts(b, "</title>\n</head>\n<body>\n<header>\n<h1>Your personal data · "
+		    "<span lang=\"ar\" dir=\"rtl\">بياناتك الشخصية</span></h1>\n<p>This is a copy of the "
+		    "personal data recorded about you in case ");
+	put_escaped(b, ref);
+	buf_puts(b, ", prepared at your request on ");
+	put_escaped(b, when);
+	buf_puts(b, " (UTC). Comments by staff are shown without the names of their authors.</p>\n"
+		    "<p lang=\"ar\" dir=\"rtl\">هذه نسخة من البيانات الشخصية المسجلة عنك في الحالة <bdi>");
+	put_escaped(b, ref);
+	buf_puts(b, "</bdi>، أُعدّت بناءً على طلبك بتاريخ <bdi>");
+	put_escaped(b, when);
+	buf_puts(b, "</bdi> (بالتوقيت العالمي). تُعرض تعليقات الموظفين دون أسماء كاتبيها.</p>\n</header>\n<main>\n");
+
+	static const struct {
+		const char *key, *entity;
+		bool many;
+	} parts[] = {
+		{ "person", "person", false }, { "victim", "victim", false },   { "case", "case", false },
+		{ "events", "event", true },   { "consents", "consent", true },
+	};
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		const json_t *v = json_object_get(doc, parts[i].key);
+		const json_t *label = json_object_get(labels, parts[i].entity);
+		if (!parts[i].many) {
+			if (!json_array_size(v) && strcmp(parts[i].key, "person"))
+				continue;
+			buf_puts(b, "<section>\n");
+			put_heading(b, label, 0);
+			put_fields(b, v);
+			buf_puts(b, "</section>\n");
+			continue;
+		}
+		size_t k;
+		json_t *item;
+		json_array_foreach(v, k, item) {
+			buf_puts(b, "<section>\n");
+			put_heading(b, label, (int)k + 1);
+			put_fields(b, item);
+			buf_puts(b, "</section>\n");
+		}
+	}
+	const json_t *comments = json_object_get(doc, "comments");
+	if (json_array_size(comments)) {
+		buf_puts(b, "<section>\n");
+		put_heading(b, json_object_get(labels, "comment"), 0);
+		buf_puts(b, "<dl>\n");
+		size_t k;
+		json_t *cm;
+		json_array_foreach(comments, k, cm) {
+			buf_puts(b, "<dt>");
+			put_escaped(b, json_string_value(json_object_get(cm, "at")));
+			buf_puts(b, "</dt><dd dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(cm, "text")));
+			buf_puts(b, "</dd>\n");
+		}
+		buf_puts(b, "</dl>\n</section>\n");
+	}
+	buf_puts(b, "</main>\n</body>\n</html>\n");
+}
+
+void api_cases_subject_export(struct http_request *req, void *p)
+{
+	struct api_call *call = p;
+	const char *format = http_query(req, "format");
+	bool html = format && !strcmp(format, "html");
+	if (format && !html && strcmp(format, "json")) {
+		api_error(req, "invalid", "format");
+		return;
+	}
+	json_t *doc;
+	int rc = case_subject_export(&call->ctx, req->params[0], &doc);
+	if (rc < 0) {
+		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		return;
+	}
+	if (!html) {
+		api_json(req, 200, doc);
+		return;
+	}
+	struct buf page;
+	buf_init(&page, PAGE_MAX);
+	render_html(&page, doc);
+	char disposition[96];
+	snprintf(disposition, sizeof(disposition), "inline; filename=\"%s.html\"",
+		 json_string_value(json_object_get(doc, "ref")));
+	json_decref(doc);
+	if (buf_error(&page)) {
+		api_error(req, "internal", NULL);
+	} else {
+		http_add_header(req, "Content-Disposition", disposition);
+		http_respond(req, 200, "text/html; charset=utf-8", page.data, page.len);
+	}
+	/* The response holds its own copy; this one held personal data. */
+	if (page.data)
+		sodium_memzero(page.data, page.cap);
+	buf_release(&page);
+}
