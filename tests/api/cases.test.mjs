@@ -73,6 +73,25 @@ describe(`[${BACKEND}] cases`, () => {
     assert.ok(!('id' in g.json), 'no internal id is exposed');
   });
 
+  test('the CTDC age band is derived by the server, from the birth date or the estimated age', async () => {
+    const bands = [[0, 8], [9, 17], [18, 20], [21, 23], [24, 26], [27, 29], [30, 38], [39, 47]];
+    const band = (age) => { for (const [a, b] of bands) if (age >= a && age <= b) return `${a}-${b}`; return '48+'; };
+    const now = new Date();
+    let age = now.getUTCFullYear() - 1999;
+    if (now.getUTCMonth() + 1 < 4 || (now.getUTCMonth() + 1 === 4 && now.getUTCDate() < 12)) age--;
+    const g = await cm.get(`/cases/${ref}`);
+    assert.equal(g.json.person.age_band, band(age), 'from birth_date 1999-04-12');
+    // From an estimated age; a band sent by the client is ignored.
+    const r = await cm.post('/cases', { person: { given_name_latin: 'Estimated', estimated_age: 16, age_band: '48+' }, case: CASE.case });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.person.age_band, '9-17');
+    assert.equal((await cm.del(`/cases/${r.json.ref}`)).status, 204);
+    const schema = (await cm.get('/schema')).json;
+    const f = schema.entities.find((e) => e.name === 'person').fields.find((x) => x.key === 'age_band');
+    assert.equal(f.derived, true);
+    assert.equal(f.stat, true);
+  });
+
   test('bad input is refused and writes nothing', async () => {
     let r = await cm.post('/cases', { ...CASE, person: { ...CASE.person, citizenship: ['XX'] } });
     assert.equal(r.status, 400);

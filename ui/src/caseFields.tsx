@@ -60,6 +60,7 @@ export function apiValues(ent: EntityDef | undefined, fv: FormValues): Values {
   const out: Values = {};
   if (!ent) return out;
   for (const f of ent.fields) {
+    if (f.derived) continue;
     const v = fromForm(f, fv[f.key]);
     if (v !== undefined) out[f.key] = v;
   }
@@ -306,7 +307,7 @@ export function SectionFields(p: {
   onChange: (key: string, v: FormValue) => void;
 }) {
   const i = useI18n();
-  const fields = p.ent.fields.filter((f) => f.section === p.section);
+  const fields = p.ent.fields.filter((f) => f.section === p.section && !f.derived);
   const keys = new Set(fields.map((f) => f.key));
   const err = (k: string) => {
     const code = p.errors[p.prefix + k];

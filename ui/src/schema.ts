@@ -35,6 +35,8 @@ export interface FieldDef {
   required: boolean;
   protection: 'identifying' | 'sensitive' | 'statistical' | 'workflow' | string;
   stat?: boolean;
+  /** Computed by the server (the CTDC age band): shown, never edited. */
+  derived?: boolean;
   search?: string;
   section: string;
   label: Label;

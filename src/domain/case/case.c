@@ -165,6 +165,45 @@ struct seal_ad case_record_ad(const char *entity, const char *case_id, int item,
 	return ad;
 }
 
+/*
+ * The CTDC age band of the person at the case's registration: from the birth
+ * date when known, else from the estimated age (taken as the age at
+ * registration). A statistical fact, so counting needs no key.
+ */
+static int put_age_band(struct ctx *c, const struct registry *r, const char *case_id, const json_t *person)
+{
+	const struct field *f = registry_field(r, "person", "age_band");
+	if (!f)
+		return 0;
+	const char *birth = json_string_value(json_object_get(person, "birth_date"));
+	const json_t *est = json_object_get(person, "estimated_age");
+	int age = -1;
+	if (birth) {
+		struct store_stmt *st;
+		int64_t created = clock_now();
+		if (store_prepare(c->db, &st, "SELECT created_at FROM cases WHERE id = ?") < 0)
+			return ERR_FAIL;
+		store_bind_text(st, 1, case_id);
+		if (store_step(st) == STORE_ROW)
+			created = store_column_int64(st, 0);
+		store_finalize(st);
+		char on[24];
+		if (clock_format_iso(created, on, sizeof(on)) < 0)
+			return ERR_FAIL;
+		on[10] = '\0';
+		age = registry_age_on(birth, on);
+	} else if (json_is_integer(est)) {
+		age = (int)json_integer_value(est);
+	}
+	const char *band = registry_age_band(age);
+	if (!band)
+		return 0;
+	json_t *v = json_string(band);
+	int rc = put_fact(c, case_id, "person", 0, "age_band", v);
+	json_decref(v);
+	return rc;
+}
+
 int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 		    const unsigned char dek[DEK_BYTES], const char *entity, int item, const json_t *values)
 {
@@ -174,7 +213,7 @@ int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 	int rc = 0;
 	json_object_foreach((json_t *)values, key, v) {
 		const struct field *f = registry_field(r, entity, key);
-		if (!f || json_is_null(v))
+		if (!f || f->derived || json_is_null(v))
 			continue;
 		if (is_secret(f)) {
 			json_object_set(secret, key, v);
@@ -193,6 +232,8 @@ int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 		if (rc < 0)
 			break;
 	}
+	if (rc == 0 && !strcmp(entity, "person"))
+		rc = put_age_band(c, r, case_id, values);
 	if (rc == 0 && json_object_size(secret) > 0) {
 		char *text = json_dumps(secret, JSON_COMPACT);
 		size_t len = text ? strlen(text) : 0;

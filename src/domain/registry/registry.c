@@ -205,7 +205,7 @@ static int parse_field(struct parse *ps, struct entity_int *e, const json_t *obj
 {
 	static const char *const keys[] = {
 		"key", "htcds", "htcds_alt", "section", "type", "max", "min", "choices", "required",
-		"protection", "stat", "search", "label", "help", NULL,
+		"protection", "stat", "derived", "search", "label", "help", NULL,
 	};
 	const char *where = "(field)";
 	int v;
@@ -253,6 +253,11 @@ static int parse_field(struct parse *ps, struct entity_int *e, const json_t *obj
 	f->protection = (enum protection)v;
 	if (parse_bool(ps, where, obj, "required", &f->required) || parse_bool(ps, where, obj, "stat", &f->stat))
 		return -1;
+	f->derived = false;   /* optional: most fields are entered by people */
+	if (json_object_get(obj, "derived") && parse_bool(ps, where, obj, "derived", &f->derived))
+		return -1;
+	if (f->derived && (f->required || f->protection != PROT_STATISTICAL))
+		return fail(ps, where, "a derived field is statistical and never required");
 	if (f->stat && (f->protection == PROT_IDENTIFYING || f->protection == PROT_SENSITIVE))
 		return fail(ps, where, "an identifying or sensitive field cannot be a statistics dimension");
 
@@ -614,6 +619,8 @@ static json_t *field_json(const struct field *f)
 	int rc = 0;
 	if (f->search)
 		rc |= json_object_set_new(o, "search", json_string(f->search));
+	if (f->derived)
+		rc |= json_object_set_new(o, "derived", json_true());
 	if (f->help.en)
 		rc |= json_object_set_new(o, "help", label_json(&f->help));
 	if (f->type == FT_NUMBER)

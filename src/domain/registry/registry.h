@@ -24,6 +24,7 @@
  *	      "required": false,
  *	      "protection": "identifying",     identifying | sensitive | statistical | workflow
  *	      "stat": false,                   a statistics dimension
+ *	      "derived": false,                computed by the server, never taken from input
  *	      "search": "name",                blind index kind: name | doc | birth_year (optional)
  *	      "label": {"en": "Given name", "ar": "الاسم الأول"},
  *	      "help": {"en": "...", "ar": "..."} (optional) } ] }
@@ -70,6 +71,7 @@ struct field {
 	bool required;
 	enum protection protection;
 	bool stat;
+	bool derived;              /* computed by the server (the CTDC age band); ignored in input */
 	const char *search;        /* "name", "doc", "birth_year" or NULL */
 	struct label label;
 	struct label help;         /* may be NULL strings */

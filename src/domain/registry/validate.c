@@ -193,8 +193,8 @@ int registry_validate(const struct registry *r, const char *entity, const json_t
 		const struct field *f = entity_field(e, key);
 		if (!f)
 			return problem_set(pb, ERR_INVALID, "unknown_field", key);
-		if (json_is_null(v))
-			continue;
+		if (json_is_null(v) || f->derived)
+			continue;   /* a derived value sent back (an exported file, an edit) is recomputed */
 		const char *code = check_value(f, v);
 		if (code)
 			return problem_set(pb, ERR_INVALID, code, key);
