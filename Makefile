@@ -101,13 +101,24 @@ $(B)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(B)/libihala.a
 
 unit: $(UNIT_BINS)
 
-# libFuzzer targets (clang), built with the library's sources under ASan/UBSan.
+# libFuzzer targets (clang): the library is compiled once with coverage
+# instrumentation and ASan/UBSan, then each target links against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(B)/gen/registry.c
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 -MMD -MP
+FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) \
+	$(addprefix build/fuzz/obj/gen/,assets.o migrations.o docs.o registry.o)
+build/fuzz/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(B)/gen/assets.c $(B)/gen/migrations.c $(B)/gen/docs.c $(B)/gen/registry.c $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/libihala.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libihala.a
+	clang $(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libihala.a $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
 
 run: deps

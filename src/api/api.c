@@ -53,6 +53,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/cases/{ref}/consents/{n}/withdraw", PERM_CASE_WRITE, api_cases_consent_withdraw, 0 },
 	{ "GET", "/api/v1/cases/{ref}/comments", PERM_CASE_READ, api_cases_comments_list, 0 },
 	{ "POST", "/api/v1/cases/{ref}/comments", PERM_CASE_WRITE, api_cases_comment_add, 0 },
+	{ "GET", "/api/v1/cases/{ref}/assignees", PERM_CASE_WRITE, api_cases_assignees, ROUTE_READ_ONLY },
 	{ "GET", "/api/v1/cases/{ref}/subject-export", PERM_CASE_READ, api_cases_subject_export, 0 },
 	{ "POST", "/api/v1/export", PERM_CASE_READ, api_export, 0 },
 	{ "POST", "/api/v1/import", PERM_CASE_WRITE, api_import, 0 },

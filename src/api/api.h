@@ -83,6 +83,7 @@ void api_cases_consent_add(struct http_request *req, void *call);
 void api_cases_consent_withdraw(struct http_request *req, void *call);
 void api_cases_comments_list(struct http_request *req, void *call);
 void api_cases_comment_add(struct http_request *req, void *call);
+void api_cases_assignees(struct http_request *req, void *call);
 void api_cases_subject_export(struct http_request *req, void *call);
 void api_export(struct http_request *req, void *call);
 void api_import(struct http_request *req, void *call);

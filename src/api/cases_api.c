@@ -189,3 +189,16 @@ void api_cases_comment_add(struct http_request *req, void *p)
 	}
 	api_json(req, 201, comment);
 }
+
+void api_cases_assignees(struct http_request *req, void *p)
+{
+	struct api_call *call = p;
+	json_t *items;
+	int rc = case_assignees(&call->ctx, req->params[0], &items);
+	if (rc < 0) {
+		json_decref(items);
+		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		return;
+	}
+	api_json(req, 200, json_pack("{s:o}", "items", items));
+}

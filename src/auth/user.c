@@ -121,6 +121,39 @@ int user_load_by_name(struct store *db, const char *username, struct user *out, 
 }
 
 
+int user_list_enabled_in_org(struct store *db, const char *org_id, struct user **items, int *n_items)
+{
+	*items = NULL;
+	*n_items = 0;
+	struct store_stmt *st;
+	if (store_prepare(db, &st, "SELECT " USER_COLS " FROM users WHERE org_id = ? AND disabled = 0 "
+				   "ORDER BY display_name, id") < 0)
+		return ERR_FAIL;
+	store_bind_text(st, 1, org_id);
+	int rc, n = 0, cap = 0;
+	struct user *list = NULL;
+	while ((rc = store_step(st)) == STORE_ROW) {
+		if (n == cap) {
+			struct user *grown = cap < 1000 ? xreallocarray(list, (size_t)(cap ? cap * 2 : 16), sizeof(*list)) : NULL;
+			if (!grown) {
+				rc = ERR_NOMEM;
+				break;
+			}
+			list = grown;
+			cap = cap ? cap * 2 : 16;
+		}
+		row_to_user(st, &list[n++]);
+	}
+	store_finalize(st);
+	if (rc < 0) {
+		free(list);
+		return rc;
+	}
+	*items = list;
+	*n_items = n;
+	return 0;
+}
+
 int user_get(struct ctx *c, const char *id, struct user *out)
 {
 	int rc = user_load(c->db, id, out);

@@ -66,6 +66,8 @@ int user_create_with_password(struct ctx *c, const char *org_id, const char *use
 int user_load(struct store *db, const char *id, struct user *out);
 int user_load_by_name(struct store *db, const char *username, struct user *out, char *pw_hash,
 		      size_t pw_hash_size);
+/* The enabled users of an organisation, without any scope check (internal use), ordered by name. */
+int user_list_enabled_in_org(struct store *db, const char *org_id, struct user **items, int *n_items);
 /* Read within the caller's PERM_USER_READ scope. */
 int user_get(struct ctx *c, const char *id, struct user *out);
 /*

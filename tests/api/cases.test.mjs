@@ -189,6 +189,32 @@ describe(`[${BACKEND}] cases`, () => {
     assert.ok(closed.json.items.some((x) => x.ref === ref));
   });
 
+  test('a case is reassigned inside its organisation only', async () => {
+    const admin = await server.adminSetup();
+    const me = (await cm.get('/me')).json;
+    const made = await admin.post('/users', { username: 'cm.two', display_name: 'Second Manager', org_id: me.org.id, roles: ['case_manager'] });
+    assert.equal(made.status, 201, made.text);
+    let r = await cm.get(`/cases/${ref}/assignees`);
+    assert.equal(r.status, 200);
+    const names = r.json.items.map((x) => x.username).sort();
+    assert.deepEqual(names, ['casemanager', 'cm.two'], 'the organisation\'s case workers, not the service provider');
+    const cur = (await cm.get(`/cases/${ref}`)).json;
+    r = await cm.patch(`/cases/${ref}`, { version: cur.version, assigned_to: made.json.user.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.assigned_to, made.json.user.id);
+    const mine = await cm.get('/cases', { query: { assigned: 'me' } });
+    assert.ok(!mine.json.items.some((x) => x.ref === ref), 'no longer assigned to me');
+    // Someone of another organisation cannot be assigned, nor list who can.
+    const responderMe = (await responder.get('/me')).json;
+    r = await cm.patch(`/cases/${ref}`, { version: r.json.version, assigned_to: responderMe.id });
+    assert.equal(r.status, 400);
+    assert.equal((await responder.get(`/cases/${ref}/assignees`)).status, 404);
+    assert.equal((await (await server.as('analyst')).get(`/cases/${ref}/assignees`)).status, 403);
+    // Back to the first case manager.
+    const back = await cm.patch(`/cases/${ref}`, { version: (await cm.get(`/cases/${ref}`)).json.version, assigned_to: me.id });
+    assert.equal(back.status, 200, back.text);
+  });
+
   test('other organisations, analysts and administrators do not see the case', async () => {
     // The responder works for the police: another organisation.
     assert.equal((await responder.get(`/cases/${ref}`)).status, 404);

@@ -60,6 +60,7 @@ const MATRIX = [
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/consents/0/withdraw`, () => ({ date: '2026-01-01' }), [401, 403, 403, 404, 404, 403, 403, 403]],
   ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, () => ({ text: 'matrix' }), [401, 403, 403, 201, 201, 403, 403, 403]],
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/assignees`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
   ['DELETE', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 204, 403, 403, 403, 403]],
   // last: ends each caller's session
   ['DELETE', '/session', null, [401, 204, 204, 204, 204, 204, 204, 204]],

@@ -153,6 +153,10 @@ test('cases: create in Arabic, search in both scripts, edit, consent, comment, c
     assert.equal(await page.textContent(tid('case-ref')), ref);
     assert.equal((await page.textContent(`${tid('case-view')} ${tid('case-status')}`)).trim(), choice(schema, 'case', 'status', 'Active', 'ar'));
     assert.equal((await page.textContent(tid('value-given_name'))).trim(), 'فاطمة');
+    // Assigned to its recorder, who may reassign it inside the organisation.
+    const assign = page.locator(tid('case-assign'));
+    await assign.waitFor();
+    assert.equal((await assign.locator('option:checked').textContent()).trim(), 'Demo Case Manager');
     assert.equal((await page.textContent(tid('value-family_name_latin'))).trim(), 'Al-Zahraa');
     assert.equal((await page.textContent(tid('value-citizenship'))).trim(), 'مصر');
     assert.equal((await page.textContent(tid('value-purpose'))).trim(), choice(schema, 'case', 'purpose', 'ProtectionAndAssistance', 'ar'));

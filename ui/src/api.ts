@@ -288,6 +288,8 @@ export const api = {
   listCases: (f: CaseFilters, cursor?: string | null, limit = 50) =>
     request<List<CaseSummary>>('GET', '/api/v1/cases' + q({ status: f.status, assigned: f.assigned, exploitation: f.exploitation, limit, cursor })),
   getCase: (ref: string) => request<Case>('GET', '/api/v1/cases/' + enc(ref)),
+  assignees: (ref: string) =>
+    request<{ items: { id: string; username: string; display_name: string }[] }>('GET', '/api/v1/cases/' + enc(ref) + '/assignees'),
   createCase: (body: CaseBody) => request<Case>('POST', '/api/v1/cases', body),
   updateCase: (ref: string, patch: CasePatch) => request<Case>('PATCH', '/api/v1/cases/' + enc(ref), patch),
   eraseCase: (ref: string) => request<void>('DELETE', '/api/v1/cases/' + enc(ref)),

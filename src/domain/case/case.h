@@ -65,6 +65,12 @@ int case_update(struct ctx *c, const char *ref, const json_t *body, struct probl
 int case_consent_add(struct ctx *c, const char *ref, const json_t *consent, struct problem *pb);
 /* Withdraw consent n on date (YYYY-MM-DD). */
 int case_consent_withdraw(struct ctx *c, const char *ref, int n, const char *date, struct problem *pb);
+/*
+ * Who the case may be assigned to: the enabled users of the case's
+ * organisation who may write cases, [{"id","username","display_name"}].
+ * Needs PERM_CASE_WRITE on the case.
+ */
+int case_assignees(struct ctx *c, const char *ref, json_t **items);
 /* Comments, oldest first: [{"id","author_id","author_name","at","text"}]. */
 int case_comments_list(struct ctx *c, const char *ref, json_t **items);
 int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **comment, struct problem *pb);

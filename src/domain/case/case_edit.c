@@ -380,3 +380,27 @@ int case_comments_list(struct ctx *c, const char *ref, json_t **items)
 		rc = ctx_audit_tx(c, "case.read", "case", cr.id, "ok");
 	return rc < 0 ? rc : 0;
 }
+
+/* ---- assignment ---- */
+
+int case_assignees(struct ctx *c, const char *ref, json_t **items)
+{
+	*items = json_array();
+	struct case_row cr;
+	int rc = case_row_load(c->db, "ref", ref, &cr);
+	if (rc == 0 && (!cr.has_dek || !case_reaches(c, PERM_CASE_WRITE, cr.org_id, cr.created_by)))
+		rc = ERR_NOT_FOUND;
+	if (rc < 0)
+		return rc;
+	struct user *users;
+	int n;
+	if (user_list_enabled_in_org(c->db, cr.org_id, &users, &n) < 0)
+		return ERR_FAIL;
+	for (int i = 0; i < n; i++)
+		if (perm_allowed(users[i].roles, PERM_CASE_WRITE))
+			json_array_append_new(*items, json_pack("{s:s, s:s, s:s}", "id", users[i].id, "username",
+								 users[i].username, "display_name",
+								 users[i].display_name));
+	free(users);
+	return 0;
+}

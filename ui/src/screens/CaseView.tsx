@@ -339,6 +339,43 @@ function Comments({ c, canWrite }: { c: Case; canWrite: boolean }) {
   );
 }
 
+/** Who the case is assigned to; case workers of its organisation may reassign it. */
+function Assignment({ c, canWrite, onChanged }: { c: Case; canWrite: boolean; onChanged: (c: Case) => void }) {
+  const i = useI18n();
+  const [people, setPeople] = useState<{ id: string; display_name: string }[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (canWrite) api.assignees(c.ref).then((r) => setPeople(r.items), setError);
+  }, [c.ref, canWrite]);
+  const current = people?.find((p) => p.id === c.assigned_to);
+  const change = async (id: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChanged(await api.updateCase(c.ref, { version: c.version, assigned_to: id || null }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!canWrite || !people) return <dd>{current ? current.display_name : c.assigned_to ? '—' : i.t('cases.unassigned')}</dd>;
+  return (
+    <dd>
+      <select name="assigned_to" data-testid="case-assign" value={c.assigned_to ?? ''} disabled={busy} onChange={(e) => change((e.target as HTMLSelectElement).value)}>
+        <option value="">{i.t('cases.unassigned')}</option>
+        {people.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.display_name}
+          </option>
+        ))}
+      </select>
+      {error !== null && <ErrorBox error={error} />}
+    </dd>
+  );
+}
+
 export function CaseView({ schema, ref_, canWrite, canErase }: { schema: Schema; ref_: string; canWrite: boolean; canErase: boolean }) {
   const i = useI18n();
   const [c, setC] = useState<Case | null>(null);
@@ -421,6 +458,10 @@ export function CaseView({ schema, ref_, canWrite, canErase }: { schema: Schema;
         <div>
           <dt>{i.t('common.updated')}</dt>
           <dd>{i.date(c.updated_at)}</dd>
+        </div>
+        <div>
+          <dt>{i.t('cases.assigned_to')}</dt>
+          <Assignment c={c} canWrite={canWrite && !/^Closed/.test(c.status)} onChanged={setC} />
         </div>
       </dl>
       {personEnt && (
