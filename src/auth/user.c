@@ -367,6 +367,38 @@ static int load_writable(struct ctx *c, const char *id, struct user *u)
 	return rc;
 }
 
+/*
+ * The administrator's account actions share one shape: in one transaction,
+ * an optional change to the account (sql binds [hash,] now, id), then every
+ * session of the user ends, then the audit row.
+ */
+static int account_action(struct ctx *c, const char *id, const char *sql, const char *hash,
+			  const char *action)
+{
+	struct store_stmt *st;
+	int rc = 0;
+	if (store_begin(c->db) < 0)
+		return ERR_FAIL;
+	if (sql) {
+		if (store_prepare(c->db, &st, sql) < 0)
+			goto fail;
+		int k = 1;
+		if (hash)
+			store_bind_text(st, k++, hash);
+		store_bind_int64(st, k++, clock_now());
+		store_bind_text(st, k, id);
+		rc = store_step(st);
+		store_finalize(st);
+	}
+	if (rc < 0 || session_end_all(c, id) < 0 || ctx_audit(c, action, "user", id, "ok") < 0 ||
+	    store_commit(c->db) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(c->db);
+	return ERR_FAIL;
+}
+
 int user_reset_password(struct ctx *c, const char *id, char password_out[ONE_TIME_PASSWORD_LEN + 1])
 {
 	struct user u;
@@ -377,25 +409,10 @@ int user_reset_password(struct ctx *c, const char *id, char password_out[ONE_TIM
 	password_generate(password_out);
 	if (password_hash(hash, password_out) < 0)
 		return ERR_FAIL;
-	if (store_begin(c->db) < 0)
-		return ERR_FAIL;
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st,
-			  "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ?, "
-			  "version = version + 1 WHERE id = ?") < 0)
-		goto fail;
-	store_bind_text(st, 1, hash);
-	store_bind_int64(st, 2, clock_now());
-	store_bind_text(st, 3, id);
-	rc = store_step(st);
-	store_finalize(st);
-	if (rc < 0 || session_end_all(c, id) < 0 ||
-	    ctx_audit(c, "user.password_reset", "user", id, "ok") < 0 || store_commit(c->db) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(c->db);
-	return ERR_FAIL;
+	return account_action(c, id,
+			      "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ?, "
+			      "version = version + 1 WHERE id = ?",
+			      hash, "user.password_reset");
 }
 
 int user_reset_totp(struct ctx *c, const char *id)
@@ -404,24 +421,10 @@ int user_reset_totp(struct ctx *c, const char *id)
 	int rc = load_writable(c, id, &u);
 	if (rc < 0)
 		return rc;
-	if (store_begin(c->db) < 0)
-		return ERR_FAIL;
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st,
-			  "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0, "
-			  "updated_at = ?, version = version + 1 WHERE id = ?") < 0)
-		goto fail;
-	store_bind_int64(st, 1, clock_now());
-	store_bind_text(st, 2, id);
-	rc = store_step(st);
-	store_finalize(st);
-	if (rc < 0 || session_end_all(c, id) < 0 || ctx_audit(c, "user.totp_reset", "user", id, "ok") < 0 ||
-	    store_commit(c->db) < 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(c->db);
-	return ERR_FAIL;
+	return account_action(c, id,
+			      "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0, "
+			      "updated_at = ?, version = version + 1 WHERE id = ?",
+			      NULL, "user.totp_reset");
 }
 
 int user_end_sessions(struct ctx *c, const char *id)
@@ -430,12 +433,5 @@ int user_end_sessions(struct ctx *c, const char *id)
 	int rc = load_writable(c, id, &u);
 	if (rc < 0)
 		return rc;
-	if (store_begin(c->db) < 0)
-		return ERR_FAIL;
-	if (session_end_all(c, id) < 0 || ctx_audit(c, "user.sessions_end", "user", id, "ok") < 0 ||
-	    store_commit(c->db) < 0) {
-		store_rollback(c->db);
-		return ERR_FAIL;
-	}
-	return 0;
+	return account_action(c, id, NULL, NULL, "user.sessions_end");
 }
