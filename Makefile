@@ -23,9 +23,11 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
 LIB_SRCS := $(shell find src -name '*.c' ! -name main.c | sort)
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o $(B)/obj/gen/docs.o $(B)/obj/gen/registry.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/assets.o $(B)/obj/gen/migrations.o $(B)/obj/gen/docs.o $(B)/obj/gen/registry.o \
+	$(B)/obj/gen/screening_sets.o
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
 REGISTRY := $(sort $(wildcard src/domain/registry/data/*.json))
+SCREENING_SETS := $(sort $(wildcard src/domain/screening/sets/*.set))
 UI_SRCS := $(shell find ui/src ui/i18n ui/index.html ui/package.json ui/vite.config.* ui/tsconfig.json -type f 2>/dev/null)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -80,6 +82,10 @@ $(B)/gen/registry.c: $(B)/embed $(REGISTRY)
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_registry src/domain/registry/data $@ $(REGISTRY)
 
+$(B)/gen/screening_sets.c: $(B)/embed $(SCREENING_SETS)
+	@mkdir -p $(dir $@)
+	$(B)/embed ihala_screening_sets src/domain/screening/sets $@ $(SCREENING_SETS)
+
 $(B)/gen/docs.c: $(B)/embed docs/openapi.yaml
 	@mkdir -p $(dir $@)
 	$(B)/embed ihala_docs docs $@ docs/openapi.yaml
@@ -101,13 +107,18 @@ $(B)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(B)/libihala.a
 
 unit: $(UNIT_BINS)
 
+# The case benchmark's generator (bench/cases.sh), linked like the server.
+$(B)/bench/gen_cases: bench/gen_cases.c $(B)/libihala.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libihala.a $(PKG_LIBS) $(LDOPT)
+
 # libFuzzer targets (clang): the library is compiled once with coverage
 # instrumentation and ASan/UBSan, then each target links against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc -I$(B)/gen $(PKG_CFLAGS) -g -O1 -MMD -MP
 FUZZ_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) \
-	$(addprefix build/fuzz/obj/gen/,assets.o migrations.o docs.o registry.o)
+	$(addprefix build/fuzz/obj/gen/,assets.o migrations.o docs.o registry.o screening_sets.o)
 build/fuzz/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
@@ -135,8 +146,9 @@ test: deps
 	@bash scripts/test.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory MODE=release all
+	@$(MAKE) --no-print-directory MODE=release all build/release/bench/gen_cases
 	@bash bench/run.sh
+	@bash bench/cases.sh
 
 lint:
 	@bash scripts/lint.sh

@@ -23,6 +23,8 @@ static const char usage[] =
 	"  audit     verify the tamper-evident audit log\n"
 	"  backup    take or verify a consistent backup\n"
 	"  retention erase the cases kept past their retention period\n"
+	"  export    write the cases as an HTCDS table (CSV or XLSX)\n"
+	"  screening import or list the indicator sets used for screening\n"
 	"  version   print the version\n"
 	"\n"
 	"`ihala SUBCOMMAND --help` explains each one.\n";
@@ -45,7 +47,8 @@ static int version_main(int argc, char **argv)
 static const struct subcommand subcommands[] = {
 	{ "init", cli_init_main },   { "serve", cli_serve_main },   { "user", cli_user_main },
 	{ "org", cli_org_main },     { "audit", cli_audit_main },   { "backup", cli_backup_main },
-	{ "retention", cli_retention_main },
+	{ "retention", cli_retention_main }, { "export", cli_export_main },
+	{ "screening", cli_screening_main },
 	{ "version", version_main },
 };
 

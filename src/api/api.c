@@ -57,6 +57,15 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/cases/{ref}/subject-export", PERM_CASE_READ, api_cases_subject_export, 0 },
 	{ "POST", "/api/v1/export", PERM_CASE_READ, api_export, 0 },
 	{ "POST", "/api/v1/import", PERM_CASE_WRITE, api_import, 0 },
+	{ "GET", "/api/v1/screening/sets", PERM_SCREENING, api_screening_sets_list, ROUTE_READ_ONLY },
+	{ "GET", "/api/v1/screening/sets/{key}", PERM_SCREENING, api_screening_sets_get, ROUTE_READ_ONLY },
+	{ "POST", "/api/v1/cases/{ref}/decisions", PERM_DECIDE, api_decisions_create, 0 },
+	{ "GET", "/api/v1/cases/{ref}/decisions", PERM_CASE_READ, api_decisions_list, 0 },
+	{ "GET", "/api/v1/worklist", PERM_WORKLIST, api_worklist, 0 },
+	{ "POST", "/api/v1/screenings", PERM_SCREENING, api_screenings_create, 0 },
+	{ "GET", "/api/v1/screenings", PERM_SCREENING, api_screenings_list, 0 },
+	{ "GET", "/api/v1/screenings/{id}", PERM_SCREENING, api_screenings_get, 0 },
+	{ "POST", "/api/v1/screenings/{id}/case", PERM_CASE_WRITE, api_screenings_attach, 0 },
 };
 
 static bool changes_state(const char *method)

@@ -87,5 +87,14 @@ void api_cases_assignees(struct http_request *req, void *call);
 void api_cases_subject_export(struct http_request *req, void *call);
 void api_export(struct http_request *req, void *call);
 void api_import(struct http_request *req, void *call);
+void api_screening_sets_list(struct http_request *req, void *call);
+void api_screening_sets_get(struct http_request *req, void *call);
+void api_decisions_create(struct http_request *req, void *call);
+void api_decisions_list(struct http_request *req, void *call);
+void api_worklist(struct http_request *req, void *call);
+void api_screenings_create(struct http_request *req, void *call);
+void api_screenings_list(struct http_request *req, void *call);
+void api_screenings_get(struct http_request *req, void *call);
+void api_screenings_attach(struct http_request *req, void *call);
 
 #endif

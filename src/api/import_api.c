@@ -32,6 +32,7 @@ void api_import(struct http_request *req, void *p)
 		{ "format", JF_STRING, 1, 8 },
 		{ "content", JF_STRING, 1, IMPORT_MAX_B64 },
 		{ "skip_bad_rows", JF_BOOL, 0, 0 },
+		{ "defaults", JF_OBJECT, 0, 0 },
 	};
 	json_t *body = api_body(call, fields, sizeof(fields) / sizeof(fields[0]));
 	if (!body)
@@ -67,12 +68,52 @@ void api_import(struct http_request *req, void *p)
 		api_error(req, "invalid", "content");
 		return;
 	}
-	json_decref(body);
+
+	/* Defaults for what rows leave out, each checked by the registry like a row's value. */
+	struct import_defaults def = { 0 };
+	const json_t *dj = json_object_get(body, "defaults");
+	static const struct {
+		const char *name, *entity, *key, *field;
+	} dk[] = {
+		{ "purpose", "case", "purpose", "defaults.purpose" },
+		{ "consent_purpose", "consent", "purpose", "defaults.consent_purpose" },
+		{ "consent_date", "consent", "date", "defaults.consent_date" },
+	};
+	const char **slots[] = { &def.purpose, &def.consent_purpose, &def.consent_date };
+	const char *bad = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)dj, k, v) {
+		size_t i = 0;
+		while (i < 3 && strcmp(k, dk[i].name))
+			i++;
+		if (i == 3) {
+			bad = "defaults";
+			break;
+		}
+		struct problem pb = { 0 };
+		json_t *one = json_pack("{s:O}", dk[i].key, v);
+		int vrc = json_is_string(v) ? registry_validate(registry_get(), dk[i].entity, one, false, &pb) : -1;
+		json_decref(one);
+		if (vrc < 0) {
+			bad = dk[i].field;
+			break;
+		}
+		*slots[i] = json_string_value(v);
+	}
+	if (bad) {
+		sodium_memzero(file, cap);
+		free(file);
+		json_decref(body);
+		api_error(req, "invalid", bad);
+		return;
+	}
 
 	struct import_result res;
-	int rc = case_import(&call->ctx, fmt, file, len, skip, &res);
+	int rc = case_import(&call->ctx, fmt, file, len, skip, &def, &res);
 	sodium_memzero(file, cap);   /* it held personal data */
 	free(file);
+	json_decref(body);
 	switch (rc) {
 	case 0:
 		api_json(req, 200, json_pack("{s:I, s:O, s:O}", "imported", (json_int_t)res.n_imported, "refs",

@@ -44,7 +44,18 @@ static const struct error_entry errors[] = {
 	{ "weak_password", 400, "The new password is too weak: use at least 12 characters.", "كلمة المرور الجديدة ضعيفة: استخدم 12 حرفًا على الأقل." },
 	{ "wrong_password", 400, "The current password is wrong.", "كلمة المرور الحالية غير صحيحة." },
 	{ "import_rejected", 400, "The file was not imported: some rows are not valid.", "لم يُستورد الملف: بعض الصفوف غير صالحة." },
+	{ "unknown_set", 400, "There is no indicator set with this key.", "لا توجد مجموعة مؤشرات بهذا المفتاح." },
+	{ "set_not_allowed", 400, "Your organisation may not use this indicator set.", "لا يحق لمنظمتك استخدام مجموعة المؤشرات هذه." },
+	{ "unknown_indicator", 400, "An answer names an indicator that is not in the set.", "إحدى الإجابات تشير إلى مؤشر غير موجود في المجموعة." },
+	{ "child_set_required", 400, "A child, or a person who may be under 18, is screened with a child indicator set.", "يُفحص الطفل، أو من قد يكون دون الثامنة عشرة، بمجموعة مؤشرات الأطفال." },
+	{ "already_attached", 409, "This screening is already attached to a case.", "هذا الفحص مرتبط بحالة بالفعل." },
+	{ "invalid_set", 400, "The indicator set file is not valid.", "ملف مجموعة المؤشرات غير صالح." },
+	{ "version_exists", 409, "This version of the indicator set already exists with other content.", "هذا الإصدار من مجموعة المؤشرات موجود بالفعل بمحتوى مختلف." },
 	{ "bad_path", 400, "Bad path.", "مسار غير صالح." },
+	{ "future_date", 400, "The date is in the future.", "التاريخ في المستقبل." },
+	{ "date_before_previous", 400, "The date is before the date of the current decision.", "التاريخ سابق لتاريخ القرار الحالي." },
+	{ "illegal_transition", 409, "This decision cannot follow the current decision on the case.", "لا يمكن أن يلي هذا القرارُ القرارَ الحالي في الحالة." },
+	{ "stale_decision", 409, "Another decision was recorded in the meantime. Reload and try again.", "سُجّل قرار آخر في الأثناء. أعد التحميل وحاول مجددًا." },
 	{ "internal", 500, "Something went wrong on the server.", "حدث خطأ في الخادم." },
 };
 

@@ -10,12 +10,21 @@
  * tie the page to the UI's build. Browsers print plain tables well.
  * Every value is HTML-escaped; values that may be in either script are
  * dir="auto", the Arabic texts dir="rtl".
+ *
+ * Beside the case's own values the copy holds what other modules recorded
+ * about the person: the screenings of the case (list, date, assessment, the
+ * dimensions and the indicators answered yes) and the identification
+ * decisions (status, date, deciding organisation, reasons). Staff are left
+ * out there too (no ids of who screened or recorded).
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../domain/case/retention.h"
+#include "../domain/ident/decision.h"
+#include "../domain/screening/screening.h"
 #include "api.h"
 
 #define PAGE_MAX (16u * 1024 * 1024)
@@ -125,6 +134,133 @@ static void put_heading(struct buf *b, const json_t *label, int n)
 	buf_puts(b, "</span></h2>\n");
 }
 
+/* An enumerated value in both languages, from a small table; the code itself when unknown. */
+struct word {
+	const char *code, *en, *ar;
+};
+static const struct word assessments[] = {
+	{ "likely_victim", "likely a victim of trafficking", "ضحية محتملة للاتجار" },
+	{ "not_established", "not established", "لم يثبت" },
+	{ "insufficient_information", "not enough information", "معلومات غير كافية" },
+	{ NULL, NULL, NULL },
+};
+static const struct word statuses[] = {
+	{ "possible", "possible victim", "ضحية محتملة" },
+	{ "presumed", "presumed victim (reasonable grounds)", "ضحية مفترضة (أسباب معقولة)" },
+	{ "identified", "identified victim (conclusive grounds)", "ضحية مُحدَّدة (أسباب قاطعة)" },
+	{ "not_a_victim", "not a victim", "ليس ضحية" },
+	{ NULL, NULL, NULL },
+};
+
+static void put_word(struct buf *b, const struct word *w, const char *code)
+{
+	for (; w->code; w++)
+		if (code && !strcmp(w->code, code))
+			break;
+	put_escaped(b, w->code ? w->en : code);
+	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
+	put_escaped(b, w->code ? w->ar : code);
+	buf_puts(b, "</span>");
+}
+
+/* The screenings and decisions sections (add_related's shape). */
+static void put_related(struct buf *b, const json_t *doc)
+{
+	const json_t *list = json_object_get(doc, "screenings");
+	size_t i;
+	json_t *s;
+	if (json_array_size(list)) {
+		buf_puts(b, "<section>\n<h2>Screenings · <span lang=\"ar\" dir=\"rtl\">الفحوص الأولية</span></h2>\n"
+			    "<table>\n<thead><tr><th scope=\"col\">Date · <span lang=\"ar\" dir=\"rtl\">التاريخ</span></th>"
+			    "<th scope=\"col\">Indicator list · <span lang=\"ar\" dir=\"rtl\">قائمة المؤشرات</span></th>"
+			    "<th scope=\"col\">Result · <span lang=\"ar\" dir=\"rtl\">النتيجة</span></th></tr></thead>\n"
+			    "<tbody>\n");
+		json_array_foreach(list, i, s) {
+			buf_puts(b, "<tr><td>");
+			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_puts(b, "</td><td>");
+			put_escaped(b, json_string_value(json_object_get(s, "set")));
+			buf_printf(b, " v%" JSON_INTEGER_FORMAT "</td><td>", json_integer_value(json_object_get(s, "set_version")));
+			put_word(b, assessments, json_string_value(json_object_get(s, "assessment")));
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	}
+	list = json_object_get(doc, "identification_decisions");
+	if (json_array_size(list)) {
+		buf_puts(b, "<section>\n<h2>Identification decisions · <span lang=\"ar\" dir=\"rtl\">قرارات تحديد "
+			    "الهوية</span></h2>\n<table>\n<thead><tr><th scope=\"col\">Date · <span lang=\"ar\" "
+			    "dir=\"rtl\">التاريخ</span></th><th scope=\"col\">Decision · <span lang=\"ar\" dir=\"rtl\">"
+			    "القرار</span></th><th scope=\"col\">Decided by · <span lang=\"ar\" dir=\"rtl\">الجهة</span>"
+			    "</th><th scope=\"col\">Reasons · <span lang=\"ar\" dir=\"rtl\">الأسباب</span></th></tr>"
+			    "</thead>\n<tbody>\n");
+		json_array_foreach(list, i, s) {
+			buf_puts(b, "<tr><td>");
+			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_puts(b, "</td><td>");
+			put_word(b, statuses, json_string_value(json_object_get(s, "status")));
+			buf_puts(b, "</td><td dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(s, "decided_by")));
+			buf_puts(b, "</td><td dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(s, "reasons")));
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	}
+}
+
+/* Copy the named members of from that exist into a new object. */
+static json_t *pick(const json_t *from, const char *const *keys)
+{
+	json_t *o = json_object();
+	for (; *keys; keys++) {
+		json_t *v = json_object_get(from, *keys);
+		if (v)
+			json_object_set(o, *keys, v);
+	}
+	return o;
+}
+
+/*
+ * Add "screenings" and "identification_decisions" to doc, without staff:
+ *	screenings: [{"date", "set", "set_version", "assessment", "child_protection", "dimensions"}]
+ *	identification_decisions: [{"date", "status", "decided_by", "decided_by_type", "reasons", "superseded"}]
+ */
+static int add_related(struct ctx *c, const char *ref, json_t *doc)
+{
+	json_t *items = NULL, *out = NULL, *list = json_array();
+	int rc = screening_list(c, ref, 200, &items);
+	size_t i;
+	json_t *s;
+	static const char *const skeys[] = { "set", "set_version", "assessment", "child_protection", "dimensions", NULL };
+	json_array_foreach(rc == 0 ? items : NULL, i, s) {
+		json_t *one = pick(s, skeys);
+		json_int_t at = json_integer_value(json_object_get(s, "created_at"));
+		char day[16];
+		time_t t = (time_t)at;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		json_object_set_new(one, "date", json_string(day));
+		json_array_append_new(list, one);
+	}
+	json_decref(items);
+	json_object_set_new(doc, "screenings", list);
+	if (rc < 0)
+		return rc;
+	list = json_array();
+	rc = ident_list(c, ref, &out);
+	json_array_foreach(rc == 0 ? json_object_get(out, "items") : NULL, i, s) {
+		static const char *const dkeys[] = { "date", "status", "decided_by_type", "reasons", "superseded", NULL };
+		json_t *one = pick(s, dkeys);
+		json_object_set(one, "decided_by", json_object_get(s, "org_name"));
+		json_array_append_new(list, one);
+	}
+	json_decref(out);
+	json_object_set_new(doc, "identification_decisions", list);
+	return rc;
+}
+
 static void render_html(struct buf *b, const json_t *doc)
 {
 	const char *ref = json_string_value(json_object_get(doc, "ref"));
@@ -190,6 +326,7 @@ static void render_html(struct buf *b, const json_t *doc)
 		}
 		buf_puts(b, "</dl>\n</section>\n");
 	}
+	put_related(b, doc);
 	buf_puts(b, "</main>\n</body>\n</html>\n");
 }
 
@@ -204,6 +341,8 @@ void api_cases_subject_export(struct http_request *req, void *p)
 	}
 	json_t *doc;
 	int rc = case_subject_export(&call->ctx, req->params[0], &doc);
+	if (rc == 0 && (rc = add_related(&call->ctx, req->params[0], doc)) < 0)
+		json_decref(doc);
 	if (rc < 0) {
 		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
 		return;

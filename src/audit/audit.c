@@ -16,6 +16,9 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -266,7 +269,7 @@ out:
 	return rc;
 }
 
-int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
+static int append_alone(struct store *db, const struct audit *au, const struct audit_event *ev)
 {
 	int rc;
 
@@ -279,6 +282,94 @@ int audit_append_tx(struct store *db, const struct audit *au, const struct audit
 	if (rc < 0)
 		store_rollback(db);
 	return rc;
+}
+
+/* ---- group commit ---- */
+
+struct audit_waiter {
+	const struct audit_event *ev;   /* borrowed from the waiting caller */
+	int rc;
+	bool done;
+	struct audit_waiter *next;
+};
+
+struct audit_group {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct audit_waiter *head, **tail;   /* queued, not yet taken by a leader */
+	bool leading;                        /* a thread is writing a batch */
+};
+
+#define GROUP_ROUNDS 4   /* batches one leader writes before it hands over */
+
+struct audit_group *audit_group_new(void)
+{
+	struct audit_group *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	g->tail = &g->head;
+	return g;
+}
+
+void audit_group_free(struct audit_group *g)
+{
+	if (!g)
+		return;
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+/* Write one batch in one transaction; every waiter of it gets the same outcome. */
+static int write_batch(struct store *db, const struct audit *au, struct audit_waiter *batch)
+{
+	int rc = store_begin(db);
+	for (struct audit_waiter *w = batch; rc == 0 && w; w = w->next)
+		rc = audit_append(db, au, w->ev);
+	if (rc == 0)
+		rc = store_commit(db);
+	if (rc < 0)
+		store_rollback(db);
+	return rc;
+}
+
+int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
+{
+	struct audit_group *g = au->group;
+	if (!g)
+		return append_alone(db, au, ev);
+	struct audit_waiter me = { ev, 0, false, NULL };
+	pthread_mutex_lock(&g->mu);
+	*g->tail = &me;
+	g->tail = &me.next;
+	/* Wait while another thread leads; lead when nobody does and my row is not written. */
+	while (!me.done && g->leading)
+		pthread_cond_wait(&g->cv, &g->mu);
+	if (me.done) {
+		pthread_mutex_unlock(&g->mu);
+		return me.rc;
+	}
+	g->leading = true;
+	for (int round = 0; round < GROUP_ROUNDS && g->head; round++) {
+		struct audit_waiter *batch = g->head;
+		g->head = NULL;
+		g->tail = &g->head;
+		pthread_mutex_unlock(&g->mu);
+		int rc = write_batch(db, au, batch);
+		pthread_mutex_lock(&g->mu);
+		for (struct audit_waiter *w = batch, *next; w; w = next) {
+			next = w->next;   /* read before done: a woken waiter's node leaves with its stack */
+			w->rc = rc;
+			w->done = true;
+		}
+		pthread_cond_broadcast(&g->cv);
+	}
+	g->leading = false;
+	pthread_cond_broadcast(&g->cv);   /* a waiter still queued takes the lead */
+	pthread_mutex_unlock(&g->mu);
+	return me.rc;
 }
 
 int audit_checkpoint(struct store *db, const struct signer *signer)

@@ -39,17 +39,33 @@ struct audit_event {
 	const char *outcome;      /* "ok", "denied", "failed" */
 };
 
+struct audit_group;
+
 struct audit {
 	const struct signer *signer;   /* borrowed; NULL: no automatic checkpoints */
 	unsigned checkpoint_every;     /* rows between checkpoints; 0 means 1000 */
+	struct audit_group *group;     /* borrowed; NULL: audit_append_tx commits each row alone */
 };
 
 /* Append one row inside the caller's open transaction. 0 or negative. */
 int audit_append(struct store *db, const struct audit *au, const struct audit_event *ev)
 	__attribute__((warn_unused_result));
-/* Append in its own transaction (for security events with no other write). */
+/*
+ * Append in its own transaction (for reads and security events with no other
+ * write), on db, which must have no transaction open. Returns once the row is
+ * committed. With au->group, rows appended at the same moment by several
+ * threads share one transaction (group commit): the first thread to arrive
+ * writes and commits everything queued while it works, on its own
+ * connection, and the others wait for that commit; every caller still gets
+ * its answer only after its row is durable. One fsync then serves a batch,
+ * which is what lets an audited read (GET /api/v1/cases/{ref}) scale past the
+ * disk's commit rate (docs/benchmarks.md).
+ */
 int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
 	__attribute__((warn_unused_result));
+/* A group for audit_append_tx, shared by the threads of one process. NULL when out of memory. */
+struct audit_group *audit_group_new(void);
+void audit_group_free(struct audit_group *g);
 /* Sign the current head now, inside the caller's transaction (no-op if already signed). */
 int audit_checkpoint(struct store *db, const struct signer *signer) __attribute__((warn_unused_result));
 

@@ -17,6 +17,7 @@ static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_SERVICE_PROVIDER] = "service_provider",
 	[ROLE_ANALYST] = "analyst",
 	[ROLE_AUDITOR] = "auditor",
+	[ROLE_COMPETENT_AUTHORITY] = "competent_authority",
 };
 
 static const char *const perm_names_tab[PERM_COUNT] = {
@@ -31,6 +32,9 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_CASE_READ] = "case.read",
 	[PERM_CASE_WRITE] = "case.write",
 	[PERM_CASE_ERASE] = "case.erase",
+	[PERM_SCREENING] = "screening",
+	[PERM_DECIDE] = "identification.decide",
+	[PERM_WORKLIST] = "worklist",
 };
 
 #define N SCOPE_NONE
@@ -40,24 +44,29 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 
 /*
  * Rows: roles. Columns: PUBLIC, SESSION, SIGNED_IN, ORG_READ, ORG_WRITE,
- * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE.
+ * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE,
+ * SCREENING, DECIDE, WORKLIST.
  * The analyst sees statistics only and the auditor the audit log only:
  * neither reads organisations' users or cases. The administrator runs the
  * installation and sees no case (need to know). A first responder sees the
- * cases they recorded; the coordinator and service providers will see cases
- * through referrals (a later issue).
+ * cases and screenings they recorded; the coordinator and service providers
+ * will see cases through referrals (a later issue). The competent authority
+ * (police, prosecution, the body the law names) records and decides on its
+ * organisation's cases; decisions on other organisations' cases come with
+ * referrals. The work list shows deadlines (case references and dates, no
+ * personal data): the coordinator's covers the country.
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE */
-	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N },
-	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O },
-	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N },
-	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N },
-	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N },
-	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N },
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk */
+	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O },
+	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N },
+	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  N },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N },
+	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N },
+	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O },
 };
-
 #undef N
 #undef S
 #undef O

@@ -18,6 +18,7 @@ enum role {
 	ROLE_SERVICE_PROVIDER,   /* "service_provider" */
 	ROLE_ANALYST,            /* "analyst": statistics only */
 	ROLE_AUDITOR,            /* "auditor": the audit log only */
+	ROLE_COMPETENT_AUTHORITY, /* "competent_authority": decides identification (appended: roles are stored as bits) */
 	ROLE_COUNT
 };
 
@@ -33,6 +34,9 @@ enum perm {
 	PERM_CASE_READ,          /* read and search cases */
 	PERM_CASE_WRITE,         /* create and change cases */
 	PERM_CASE_ERASE,         /* erase a case (destroys its data key) */
+	PERM_SCREENING,          /* screen a person against indicators; read screenings */
+	PERM_DECIDE,             /* record an identification decision on a case */
+	PERM_WORKLIST,           /* the work list of deadlines */
 	PERM_COUNT
 };
 

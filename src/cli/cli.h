@@ -7,6 +7,9 @@
 #ifndef IHALA_CLI_H
 #define IHALA_CLI_H
 
+#include <stdint.h>
+#include <jansson.h>
+
 /* `ihala audit verify DIR`, `ihala audit checkpoint DIR` (audit_cmd.c). */
 int cli_audit_main(int argc, char **argv);
 /* `ihala backup DIR DEST`, `ihala backup --verify DEST` (backup_cmd.c). */
@@ -20,8 +23,12 @@ int cli_serve_main(int argc, char **argv);
 int cli_user_main(int argc, char **argv);
 /* `ihala org list|add DIR ...` (org_cmd.c). */
 int cli_org_main(int argc, char **argv);
+/* `ihala export DIR --out FILE [--format csv|xlsx] [--status S] [--limit N]` (export_cmd.c). */
+int cli_export_main(int argc, char **argv);
 /* `ihala retention run DIR [--dry-run]` (retention_cmd.c). */
 int cli_retention_main(int argc, char **argv);
+/* `ihala screening import-set DIR FILE | list-sets DIR` (screening_cmd.c). */
+int cli_screening_main(int argc, char **argv);
 
 /* Shared by the subcommands (common.c). */
 struct app;
@@ -43,5 +50,11 @@ struct problem;
  * connection from app->pool (so the caller must not hold the last one).
  */
 int demo_cases_create(struct app *app, int n_manager, int n_responder, struct problem *pb);
+/*
+ * One synthetic case body (a registry case JSON, caller json_decref), drawn
+ * from the generator state *seed, which it advances. today: days since the
+ * epoch; home: the recording organisation's country. Also used by bench/.
+ */
+json_t *demo_case_make(uint64_t *seed, int64_t today, const char *home);
 
 #endif

@@ -7,6 +7,7 @@
 #include "../auth/ctx.h"
 #include "../core/embedded.h"
 #include "../core/log.h"
+#include "../domain/screening/set.h"
 #include "cli.h"
 
 int cli_known_schema_version(void)
@@ -61,9 +62,15 @@ int cli_app_open(struct app *app, const char *dir, const char *db_override, unsi
 	struct store *db = store_pool_acquire(app->pool);
 	rc = store_migrate(db);
 	int version = rc < 0 ? rc : store_schema_version(db);
+	/* The built-in indicator sets, for a key that has no version yet. */
+	int seeded = rc < 0 || version < 0 || version > cli_known_schema_version() ? 0 : screen_sets_seed(db);
 	store_pool_release(app->pool, db);
 	if (rc < 0 || version < 0) {
 		fprintf(stderr, "ihala: database migration failed (see the log line above)\n");
+		goto fail;
+	}
+	if (seeded < 0) {
+		fprintf(stderr, "ihala: cannot add the built-in screening indicator sets (see the log line above)\n");
 		goto fail;
 	}
 	/* A database written by a newer ihala may hold what this binary would misread. */

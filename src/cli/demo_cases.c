@@ -624,6 +624,14 @@ static json_t *make_case(struct demo_rng *r, int64_t today, const char *home)
 			 "events", events, "consents", consents);
 }
 
+json_t *demo_case_make(uint64_t *seed, int64_t today, const char *home)
+{
+	struct demo_rng r = { *seed };
+	json_t *body = make_case(&r, today, home);
+	*seed = r.s;
+	return body;
+}
+
 /* Create n cases acting as the demonstration user `username`. */
 static int create_as(const struct app *app, struct store *db, const char *username, int n,
 		     struct demo_rng *r, int64_t today, struct problem *pb)

@@ -72,6 +72,7 @@ static const struct demo_user demo_users[] = {
 	{ "provider", "Demo Service Provider", 1, ROLE_SERVICE_PROVIDER },
 	{ "analyst", "Demo Analyst", 0, ROLE_ANALYST },
 	{ "auditor", "Demo Auditor", 0, ROLE_AUDITOR },
+	{ "authority", "Demo Competent Authority", 2, ROLE_COMPETENT_AUTHORITY },
 };
 
 static int populate(struct app *app, const char *country, int demo)

@@ -12,6 +12,7 @@
 
 #include "../api/api.h"
 #include "../auth/ctx.h"
+#include "../audit/audit.h"
 #include "../core/log.h"
 #include "../http/http.h"
 #include "cli.h"
@@ -132,6 +133,10 @@ int cli_serve_main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Audited reads of concurrent requests share commits (audit.h). */
+	struct audit_group *group = audit_group_new();
+	app.audit.group = group;
+
 	if (getenv("IHALA_CLOCK_OFFSET"))
 		log_warn("clock shifted for tests", "IHALA_CLOCK_OFFSET=%s", getenv("IHALA_CLOCK_OFFSET"));
 
@@ -161,6 +166,7 @@ int cli_serve_main(int argc, char **argv)
 		else
 			fprintf(stderr, "ihala: cannot listen on %s:%u\n", addr, port);
 		cli_app_close(&app);
+		audit_group_free(group);
 		free(cert);
 		free(key);
 		return 1;
@@ -173,6 +179,7 @@ int cli_serve_main(int argc, char **argv)
 	log_info("stopping", "signal=%d", sig);
 	http_server_stop(srv);
 	cli_app_close(&app);
+	audit_group_free(group);
 	free(cert);
 	if (key) {
 		explicit_bzero(key, strlen(key));

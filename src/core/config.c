@@ -26,6 +26,9 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->retention_closed_days = 1825;
 	cfg->retention_closed_referred_days = 1825;
 	cfg->retention_active_days = 0;
+	cfg->ident_reasonable_grounds_days = 5;
+	cfg->ident_conclusive_days = 45;
+	cfg->ident_reflection_days = 30;
 }
 
 static char *trim(char *s)
@@ -120,6 +123,12 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return parse_long(val, 0, 36500, &cfg->retention_closed_referred_days);
 	if (!strcmp(key, "retention_active_days"))
 		return parse_long(val, 0, 36500, &cfg->retention_active_days);
+	if (!strcmp(key, "ident_reasonable_grounds_days"))
+		return parse_long(val, 1, 3650, &cfg->ident_reasonable_grounds_days);
+	if (!strcmp(key, "ident_conclusive_days"))
+		return parse_long(val, 1, 3650, &cfg->ident_conclusive_days);
+	if (!strcmp(key, "ident_reflection_days"))
+		return parse_long(val, 1, 3650, &cfg->ident_reflection_days);
 	return -2;
 }
 
@@ -200,11 +209,13 @@ int config_write(const struct config *cfg)
 		   "threads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
 		   "# days kept before `ihala retention run` erases; 0 = never\n"
 		   "retention_closed_days = %ld\nretention_closed_referred_days = %ld\n"
-		   "retention_active_days = %ld\n",
+		   "retention_active_days = %ld\n"
+		   "ident_reasonable_grounds_days = %ld\nident_conclusive_days = %ld\nident_reflection_days = %ld\n",
 		   db, cfg->demo ? "true" : "false", cfg->listen, cfg->session_idle,
 		   cfg->session_absolute, cfg->threads, cfg->max_body, cfg->max_depth,
 		   cfg->checkpoint_every, cfg->retention_closed_days,
-		   cfg->retention_closed_referred_days, cfg->retention_active_days);
+		   cfg->retention_closed_referred_days, cfg->retention_active_days,
+		   cfg->ident_reasonable_grounds_days, cfg->ident_conclusive_days, cfg->ident_reflection_days);
 	int rc = buf_error(&b) ? ERR_FAIL : 0;
 	if (rc == 0 && (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0))
 		rc = ERR_FAIL;

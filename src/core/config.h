@@ -46,6 +46,10 @@ struct config {
 	long retention_closed_days;            /* 0: never */
 	long retention_closed_referred_days;   /* 0: never */
 	long retention_active_days;            /* 0: never */
+	/* Identification deadlines (days) and the recovery and reflection period. */
+	long ident_reasonable_grounds_days;    /* from referral to a reasonable-grounds decision */
+	long ident_conclusive_days;            /* from reasonable grounds to a conclusive decision */
+	long ident_reflection_days;            /* from reasonable grounds */
 };
 
 /* Fill cfg with defaults for dir. */

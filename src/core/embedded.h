@@ -24,6 +24,9 @@ extern const size_t ihala_docs_count;
 /* The field registry's data files, sorted by name ("case.json", "person.json", ...). */
 extern const struct embedded_file ihala_registry[];
 extern const size_t ihala_registry_count;
+/* The built-in screening indicator sets, sorted by name ("adult-labour.set", ...). */
+extern const struct embedded_file ihala_screening_sets[];
+extern const size_t ihala_screening_sets_count;
 /* The migrations, sorted by name ("0001_init.sql", "0002_...sql"). */
 extern const struct embedded_file ihala_migrations[];
 extern const size_t ihala_migrations_count;

@@ -43,14 +43,14 @@ test('init prints exactly the two contract lines and makes private keys', () => 
 });
 
 test('every subcommand has --help', () => {
-  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'version']) {
+  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'retention', 'export', 'screening', 'version']) {
     const r = run([sub, '--help']);
     assert.equal(r.status, 0, `${sub} --help`);
     assert.match(r.stdout, /usage: ihala/, `${sub} --help prints usage`);
   }
   const top = run(['--help']);
   assert.equal(top.status, 0);
-  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'version']) assert.match(top.stdout, new RegExp(sub));
+  for (const sub of ['init', 'serve', 'user', 'org', 'audit', 'backup', 'retention', 'export', 'screening', 'version']) assert.match(top.stdout, new RegExp(sub));
   assert.match(run(['version']).stdout, /^ihala \d+\.\d+\.\d+/);
   assert.equal(run(['no-such-command']).status, 2);
 });

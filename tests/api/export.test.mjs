@@ -4,7 +4,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateRawSync } from 'node:zlib';
-import { startServer, BACKEND, errCode, listAll } from './lib.mjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, BACKEND, BIN, errCode, listAll } from './lib.mjs';
 
 const FORMULA = "=cmd|' /C calc'!A0";
 
@@ -231,5 +234,54 @@ describe(`[${BACKEND}] export`, () => {
     assert.ok(ok.some((x) => x.object_type === 'export' && x.object_id === '2'), JSON.stringify(rows));
     assert.ok(ok.some((x) => x.object_id === '0'), 'the responder exported nothing');
     assert.equal(rows.filter((x) => x.outcome === 'failed').length, 1);
+  });
+
+  test('each exported case has its own audit row', async () => {
+    const all = (await listAll(auditor, '/audit')).filter((x) => x.action === 'case.export' && x.outcome === 'ok');
+    const perCase = all.filter((x) => x.object_type === 'case');
+    const counted = all.filter((x) => x.object_type === 'export').reduce((n, x) => n + Number(x.object_id), 0);
+    assert.ok(counted >= 5, `three exports by the case manager: ${counted}`);
+    assert.equal(perCase.length, counted, 'one row per case written, as many as the counts say');
+    assert.ok(perCase.every((x) => /^[0-9a-f]{32}$/.test(x.object_id)), 'the internal id, never the reference');
+  });
+
+  test('ihala export DIR writes every case to a file, audited, beside the running server', async () => {
+    const out = join(server.dir, '..', 'all.csv');
+    const env = { ...process.env, IHALA_PWHASH: 'fast' };
+    const cli = (args) => spawnSync(BIN, ['export', server.dir, ...args], { env, encoding: 'utf8' });
+    let r = cli(['--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const n = Number(/^exported (\d+) cases to /.exec(r.stdout)[1]);
+    assert.ok(n >= 300, `the demo cases and the tests' cases: ${n}`);
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    const rows = parseCsv(readFileSync(out).subarray(3).toString('utf8'));
+    assert.equal(rows[0][0], 'ihala_Ref');
+    assert.ok(rows[0].includes('prs_FirstName') && rows[0].includes('cas_Status'));
+    assert.equal(rows.length, n + 1);
+    assert.ok(rows.slice(1).every((x) => /^[A-Z]{2}-\d{4}-\d{5}$/.test(x[0])));
+    assert.ok(rows.some((x) => x[0] === refs[0]), 'the case made by this test is there');
+
+    const status = rows[0].indexOf('cas_Status');
+    r = cli(['--out', out, '--status', 'Closed', '--limit', '7']);
+    assert.equal(r.status, 0, r.stderr);
+    const closed = parseCsv(readFileSync(out).subarray(3).toString('utf8')).slice(1);
+    assert.equal(closed.length, 7);
+    assert.ok(closed.every((x) => x[status] === 'Closed'));
+
+    r = cli(['--out', out, '--format', 'xlsx', '--limit', '3']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(out).subarray(0, 2).toString(), 'PK');
+
+    // Usage errors: exit 2, nothing written.
+    const bad = join(server.dir, '..', 'bad.csv');
+    for (const args of [['--out', bad, '--format', 'pdf'], ['--out', bad, '--status', 'Open'], ['--out', bad, '--limit', '0'], []]) {
+      r = cli(args);
+      assert.equal(r.status, 2, `${args}: ${r.stderr}`);
+      assert.ok(!existsSync(bad));
+    }
+    assert.match(execFileSync(BIN, ['export', '--help'], { encoding: 'utf8' }), /usage: ihala export DIR --out FILE/);
+
+    const audit = (await listAll(auditor, '/audit')).filter((x) => x.action === 'case.export' && x.object_type === 'export');
+    assert.ok(audit.some((x) => x.object_id === String(n) && x.actor_id === null), JSON.stringify(audit.slice(-3)));
   });
 });

@@ -175,4 +175,77 @@ describe(`[${BACKEND}] import`, () => {
     assert.equal(a.status, 403);
     assert.equal(errCode(a), 'forbidden');
   });
+
+  test('XForm rows without a purpose: refused by row, accepted with the request\'s defaults', async () => {
+    const xml = `<?xml version="1.0"?>
+<htcds_xlsform id="htcds_xlsform">
+  <person><prs_FirstName>Defaultina</prs_FirstName><prs_Citizenship>ET</prs_Citizenship></person>
+  <victim><vic_TraffickingStatus>PossibleVictimOfTrafficking</vic_TraffickingStatus></victim>
+  <case><cas_Status>Active</cas_Status></case>
+  <consent><con_Consent>yes</con_Consent></consent>
+  <meta><instanceID>uuid:defaults-0001</instanceID></meta>
+</htcds_xlsform>`;
+    let r = await cm.post('/import', { format: 'xform', content: b64(xml) });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(errCode(r), 'import_rejected');
+    assert.match(r.json.rows[0].reason, /^missing_field (cas_PurposeOfProcessing|con_Purpose|con_Date)$/);
+
+    // Bad defaults name their field.
+    for (const [defaults, field] of [
+      [{ purpose: 'Curiosity' }, 'defaults.purpose'],
+      [{ consent_purpose: 'gossip' }, 'defaults.consent_purpose'],
+      [{ consent_date: '2026-02-30' }, 'defaults.consent_date'],
+      [{ colour: 'blue' }, 'defaults'],
+    ]) {
+      r = await cm.post('/import', { format: 'xform', content: b64(xml), defaults });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(errCode(r), 'invalid');
+      assert.deepEqual(Object.keys(r.json.error.fields), [field]);
+    }
+
+    r = await cm.post('/import', {
+      format: 'xform', content: b64(xml),
+      defaults: { purpose: 'ProtectionAndAssistance', consent_purpose: 'services', consent_date: '2026-03-01' },
+    });
+    assert.equal(r.status, 200, r.text);
+    const c = (await cm.get(`/cases/${r.json.refs[0]}`)).json;
+    assert.equal(c.case.purpose, 'ProtectionAndAssistance');
+    assert.equal(c.consents[0].purpose, 'services');
+    assert.equal(c.consents[0].date, '2026-03-01');
+    assert.equal(c.external_ref, 'uuid:defaults-0001');
+
+    // The same submission again creates nothing twice.
+    r = await cm.post('/import', {
+      format: 'xform', content: b64(xml),
+      defaults: { purpose: 'ProtectionAndAssistance', consent_purpose: 'services', consent_date: '2026-03-01' },
+    });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(r.json.rows, [{ line: 1, reason: 'already_imported uuid:defaults-0001' }]);
+    assert.equal((await search(cm, 'Defaultina')).length, 1);
+  });
+
+  test('a source record id twice in a file, or already imported, is a bad row', async () => {
+    const rows = [
+      GOOD[1].replace('SRC-002', 'DUP-1').replace('Quartzelle', 'Dupliqua'),
+      GOOD[1].replace('SRC-002', 'DUP-2').replace('Quartzelle', 'Dupliqub'),
+      GOOD[1].replace('SRC-002', 'DUP-1').replace('Quartzelle', 'Dupliquc'),
+    ];
+    let r = await cm.post('/import', { format: 'csv', content: b64(csv(rows)) });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(r.json.rows, [{ line: 4, reason: 'duplicate_external_ref DUP-1' }]);
+    assert.equal((await search(cm, 'Dupliqua')).length, 0, 'all or nothing');
+    r = await cm.post('/import', { format: 'csv', content: b64(csv(rows)), skip_bad_rows: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.imported, 2);
+    // A second file with one known id and one new one.
+    const again = [rows[1], GOOD[1].replace('SRC-002', 'DUP-3').replace('Quartzelle', 'Dupliqud')];
+    r = await cm.post('/import', { format: 'csv', content: b64(csv(again)), skip_bad_rows: true });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.imported, 1);
+    assert.deepEqual(r.json.rows, [{ line: 2, reason: 'already_imported DUP-2' }]);
+    assert.equal((await search(cm, 'Dupliqub')).length, 1, 'not imported twice');
+    // Another organisation may carry the same source id (its own source).
+    r = await responder.post('/import', { format: 'csv', content: b64(csv([rows[1].replace('Dupliqub', 'Dupliqux')])) });
+    assert.equal(r.status, 200, r.text);
+  });
 });

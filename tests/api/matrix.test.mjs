@@ -61,6 +61,11 @@ const MATRIX = [
   ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/comments`, () => ({ text: 'matrix' }), [401, 403, 403, 201, 201, 403, 403, 403]],
   ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/assignees`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  // identification decisions: only the competent authority decides (not in WHO; see decisions.test.mjs)
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/decisions`, () => ({ status: 'possible', date: '2026-01-01' }),
+    [401, 403, 403, 403, 403, 403, 403, 403]],
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/decisions`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  ['GET', '/worklist', null, [401, 403, 200, 200, 403, 403, 403, 403]],
   ['DELETE', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 204, 403, 403, 403, 403]],
   // last: ends each caller's session
   ['DELETE', '/session', null, [401, 204, 204, 204, 204, 204, 204, 204]],
@@ -125,16 +130,17 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 // The permissions each demo user's /me must list: the contract's role table.
 const PERMISSIONS = {
   admin: ['org.read', 'org.write', 'user.read', 'user.write'],
-  coordinator: ['org.read', 'user.read'],
-  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase'],
-  responder: ['org.read', 'case.read', 'case.write'],
-  provider: ['org.read'],
+  coordinator: ['org.read', 'user.read', 'screening', 'worklist'],
+  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist'],
+  responder: ['org.read', 'case.read', 'case.write', 'screening'],
+  provider: ['org.read', 'screening'],
   analyst: [],
   auditor: ['audit.read'],
+  authority: ['org.read', 'case.read', 'case.write', 'screening', 'identification.decide', 'worklist'],
 };
 const ROLES = {
   admin: 'admin', coordinator: 'coordinator', casemanager: 'case_manager', responder: 'first_responder',
-  provider: 'service_provider', analyst: 'analyst', auditor: 'auditor',
+  provider: 'service_provider', analyst: 'analyst', auditor: 'auditor', authority: 'competent_authority',
 };
 
 describe(`[${BACKEND}] GET /me: roles and permissions per the role table`, () => {

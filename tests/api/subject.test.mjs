@@ -127,4 +127,47 @@ describe(`[${BACKEND}] a person's own data`, () => {
     assert.equal(del.status, 204);
     assert.equal((await cm.get(`/cases/${ref}/subject-export`)).status, 404);
   });
+
+  test('the copy holds the screenings and identification decisions, without staff', async () => {
+    const authority = await server.as('authority');
+    const schema = (await authority.get('/schema')).json;
+    const field = (entity, key) => schema.entities.find((e) => e.name === entity).fields.find((f) => f.key === key);
+    const body = structuredClone(BODY);
+    body.victim.exploitation_types = [field('victim', 'exploitation_types').choices[0].value];
+    body.victim.trafficking_status = field('victim', 'trafficking_status').choices[0].value;
+    body.consents[0].purpose = field('consent', 'purpose').choices[0].value;
+    const c = await authority.post('/cases', body);
+    assert.equal(c.status, 201, c.text);
+    const set = (await authority.get('/screening/sets/adult-labour')).json;
+    const strong = set.indicators.find((i) => i.grade === 'strong');
+    const sc = await authority.post('/screenings', { set: 'adult-labour', case: c.json.ref, answers: { [strong.id]: 'yes' } });
+    assert.equal(sc.status, 201, sc.text);
+    const REASONS = 'Passport held by the employer <b>& wages unpaid</b>';
+    const d = await authority.post(`/cases/${c.json.ref}/decisions`, { status: 'presumed', date: '2026-03-02', reasons: REASONS });
+    assert.equal(d.status, 201, d.text);
+
+    const r = await authority.get(`/cases/${c.json.ref}/subject-export`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.screenings.length, 1);
+    const s0 = r.json.screenings[0];
+    assert.equal(s0.set, 'adult-labour');
+    assert.equal(s0.assessment, sc.json.assessment);
+    assert.match(s0.date, /^\d{4}-\d\d-\d\d$/);
+    assert.deepEqual(s0.dimensions.find((x) => x.key === strong.dimension).indicators, [strong.id]);
+    assert.equal(r.json.identification_decisions.length, 1);
+    const d0 = r.json.identification_decisions[0];
+    assert.equal(d0.status, 'presumed');
+    assert.equal(d0.date, '2026-03-02');
+    assert.equal(d0.reasons, REASONS);
+    assert.equal(d0.decided_by, 'Police Directorate');
+    const me = (await authority.get('/me')).json;
+    assert.ok(!r.text.includes(me.id) && !r.text.includes(me.username), 'no staff id or name');
+
+    const h = await authority.get(`/cases/${c.json.ref}/subject-export`, { query: { format: 'html' } });
+    assert.equal(h.status, 200);
+    assert.match(h.text, /Identification decisions/);
+    assert.match(h.text, /presumed victim \(reasonable grounds\)/);
+    assert.ok(h.text.includes('Passport held by the employer &lt;b&gt;&amp; wages unpaid&lt;/b&gt;'));
+    assert.ok(!h.text.includes('<b>&'), 'escaped');
+  });
 });

@@ -495,7 +495,7 @@ static void test_rewritten_chain(void **state)
 
 /* ---- concurrent appenders ---- */
 
-#define N_THREADS 4
+#define N_THREADS 8
 #define N_PER_THREAD 25
 
 struct appender {
@@ -529,9 +529,8 @@ static void *appender_run(void *arg)
 	return NULL;
 }
 
-static void test_concurrent_appenders(void **state)
+static void run_appenders(struct fixture *fx)
 {
-	struct fixture *fx = fixture_get(state);
 	struct appender aps[N_THREADS];
 	pthread_t threads[N_THREADS];
 	struct audit_report rep;
@@ -553,6 +552,22 @@ static void test_concurrent_appenders(void **state)
 	assert_true(rep.ok);
 	assert_int_equal(rep.rows, N_THREADS * N_PER_THREAD);
 	assert_int_equal(rep.checkpoints, N_THREADS * N_PER_THREAD / EVERY);
+}
+
+static void test_concurrent_appenders(void **state)
+{
+	run_appenders(fixture_get(state));
+}
+
+/* The same with group commit: rows of concurrent callers share transactions, the chain holds. */
+static void test_grouped_appenders(void **state)
+{
+	struct fixture *fx = fixture_get(state);
+	fx->au.group = audit_group_new();
+	assert_non_null(fx->au.group);
+	run_appenders(fx);
+	audit_group_free(fx->au.group);
+	fx->au.group = NULL;
 }
 
 static void test_wrong_public_key(void **state)
@@ -581,7 +596,8 @@ static void test_wrong_public_key(void **state)
 	cmocka_unit_test_setup_teardown(test_checkpoint_hash_swapped, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_rewritten_chain, setup, teardown),   \
 	cmocka_unit_test_setup_teardown(test_wrong_public_key, setup, teardown), \
-	cmocka_unit_test_setup_teardown(test_concurrent_appenders, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_concurrent_appenders, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_grouped_appenders, setup, teardown)
 
 int main(void)
 {

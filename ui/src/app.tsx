@@ -8,10 +8,12 @@ import { ChangePassword } from './screens/ChangePassword';
 import { EnrolTotp } from './screens/EnrolTotp';
 import { Login } from './screens/Login';
 import { Orgs } from './screens/Orgs';
+import { forgetScreening, ScreeningRoute } from './screens/Screening';
 import { Users } from './screens/Users';
+import { Worklist } from './screens/Worklist';
 
-type Route = 'home' | 'cases' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
-const ROUTES: Route[] = ['home', 'cases', 'orgs', 'users', 'audit', 'password', 'totp'];
+type Route = 'home' | 'cases' | 'screening' | 'worklist' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
+const ROUTES: Route[] = ['home', 'cases', 'screening', 'worklist', 'orgs', 'users', 'audit', 'password', 'totp'];
 
 function readRoute(): Route {
   const h = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
@@ -84,6 +86,8 @@ function Nav({ me, route }: { me: Me; route: Route }) {
   return (
     <nav class="nav" aria-label={i.t('nav.label')}>
       {casesHome ? link('cases', 'nav.cases') : link('home', 'nav.home')}
+      {can(me, 'screening') && link('screening', 'nav.screening')}
+      {can(me, 'worklist') && link('worklist', 'nav.worklist')}
       {can(me, 'org.read') && link('orgs', 'nav.orgs')}
       {can(me, 'user.read') && link('users', 'nav.users')}
       {can(me, 'audit.read') && link('audit', 'nav.audit')}
@@ -97,6 +101,8 @@ function Nav({ me, route }: { me: Me; route: Route }) {
 function Home({ me }: { me: Me }) {
   const i = useI18n();
   const cards: { r: Route; key: string; perm: string }[] = [
+    { r: 'screening', key: 'screening', perm: 'screening' },
+    { r: 'worklist', key: 'worklist', perm: 'worklist' },
     { r: 'orgs', key: 'orgs', perm: 'org.read' },
     { r: 'users', key: 'users', perm: 'user.read' },
     { r: 'audit', key: 'audit', perm: 'audit.read' },
@@ -211,6 +217,7 @@ export function App() {
   useEffect(() => {
     hooks.unauthenticated = () => {
       forgetCases();
+      forgetScreening();
       setMe(null);
       setLoginNotice('login.expired');
     };
@@ -242,6 +249,7 @@ export function App() {
     }
     setCsrf(null);
     forgetCases();
+    forgetScreening();
     setMe(null);
     setLoginNotice('login.signed_out');
     go('home');
@@ -277,6 +285,12 @@ export function App() {
     switch (route) {
       case 'cases':
         page = can(me, 'case.read') ? <CasesRoute me={me} /> : <Forbidden />;
+        break;
+      case 'screening':
+        page = can(me, 'screening') ? <ScreeningRoute me={me} /> : <Forbidden />;
+        break;
+      case 'worklist':
+        page = can(me, 'worklist') ? <Worklist /> : <Forbidden />;
         break;
       case 'orgs':
         page = can(me, 'org.read') ? <Orgs canWrite={can(me, 'org.write')} defaultCountry={me.org?.country || 'BH'} /> : <Forbidden />;

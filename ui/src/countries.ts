@@ -38,6 +38,7 @@ export const ROLES: readonly string[] = [
   'service_provider',
   'analyst',
   'auditor',
+  'competent_authority',
 ];
 
 // ISO 639-1 language codes (the two-letter codes of ISO 639-2, as the server

@@ -561,12 +561,22 @@ static json_t *item_obj(json_t *out, const char *entity, int item)
 int case_values_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
 		       const unsigned char dek[DEK_BYTES], json_t *out)
 {
+	return case_entity_read(c, r, cr, dek, NULL, out);
+}
+
+int case_entity_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
+		     const unsigned char dek[DEK_BYTES], const char *only, json_t *out)
+{
 	struct store_stmt *st;
 	int rc;
-	if (store_prepare(c->db, &st, "SELECT entity, item, key, value FROM case_facts WHERE case_id = ? "
-				      "ORDER BY entity, item, key") < 0)
+	if (store_prepare(c->db, &st, only ? "SELECT entity, item, key, value FROM case_facts WHERE case_id = ? "
+					     "AND entity = ? ORDER BY entity, item, key"
+					   : "SELECT entity, item, key, value FROM case_facts WHERE case_id = ? "
+					     "ORDER BY entity, item, key") < 0)
 		return ERR_FAIL;
 	store_bind_text(st, 1, cr->id);
+	if (only)
+		store_bind_text(st, 2, only);
 	while ((rc = store_step(st)) == STORE_ROW) {
 		const char *entity = store_column_text(st, 0), *key = store_column_text(st, 2);
 		const struct field *f = registry_field(r, entity, key);
@@ -588,9 +598,12 @@ int case_values_read(struct ctx *c, const struct registry *r, const struct case_
 	store_finalize(st);
 	if (rc < 0)
 		return rc;
-	if (store_prepare(c->db, &st, "SELECT entity, item, sealed FROM case_records WHERE case_id = ?") < 0)
+	if (store_prepare(c->db, &st, only ? "SELECT entity, item, sealed FROM case_records WHERE case_id = ? AND entity = ?"
+					   : "SELECT entity, item, sealed FROM case_records WHERE case_id = ?") < 0)
 		return ERR_FAIL;
 	store_bind_text(st, 1, cr->id);
+	if (only)
+		store_bind_text(st, 2, only);
 	while ((rc = store_step(st)) == STORE_ROW) {
 		const char *entity = store_column_text(st, 0);
 		int item = (int)store_column_int64(st, 1);
@@ -626,46 +639,156 @@ json_t *case_str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-int case_get(struct ctx *c, const char *ref, json_t **out)
+int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out)
 {
 	const struct registry *r = registry_get();
-	struct case_row cr;
 	*out = NULL;
 	if (!r)
 		return ERR_FAIL;
-	int rc = case_row_load(c->db, "ref", ref, &cr);
-	if (rc < 0)
-		return rc;
-	if (!cr.has_dek || !case_reaches(c, PERM_CASE_READ, cr.org_id, cr.created_by))
+	if (!cr->has_dek || !case_reaches(c, PERM_CASE_READ, cr->org_id, cr->created_by))
 		return ERR_NOT_FOUND;
 	unsigned char dek[DEK_BYTES];
-	if (case_dek_open(c, &cr, dek) < 0)
+	if (case_dek_open(c, cr, dek) < 0)
 		return ERR_CRYPTO;
 	json_t *obj = json_object();
-	rc = case_values_read(c, r, &cr, dek, obj);
+	int rc = case_values_read(c, r, cr, dek, obj);
 	sodium_memzero(dek, sizeof(dek));
 	if (rc == 0)
-		rc = case_item_meta_read(c, cr.id, obj);
-	if (rc == 0)
-		rc = ctx_audit_tx(c, "case.read", "case", cr.id, "ok");
+		rc = case_item_meta_read(c, cr->id, obj);
 	if (rc < 0) {
 		json_decref(obj);
 		return rc;
 	}
-	json_object_set_new(obj, "ref", json_string(cr.ref));
-	json_object_set_new(obj, "status", json_string(cr.status));
-	json_object_set_new(obj, "org_id", json_string(cr.org_id));
-	json_object_set_new(obj, "created_by", json_string(cr.created_by));
-	json_object_set_new(obj, "assigned_to", case_str_or_null(cr.assigned_to));
-	json_object_set_new(obj, "external_ref", case_str_or_null(cr.external_ref));
-	json_object_set_new(obj, "created_at", json_integer(cr.created_at));
-	json_object_set_new(obj, "updated_at", json_integer(cr.updated_at));
-	json_object_set_new(obj, "version", json_integer(cr.version));
+	json_object_set_new(obj, "ref", json_string(cr->ref));
+	json_object_set_new(obj, "status", json_string(cr->status));
+	json_object_set_new(obj, "org_id", json_string(cr->org_id));
+	json_object_set_new(obj, "created_by", json_string(cr->created_by));
+	json_object_set_new(obj, "assigned_to", case_str_or_null(cr->assigned_to));
+	json_object_set_new(obj, "external_ref", case_str_or_null(cr->external_ref));
+	json_object_set_new(obj, "created_at", json_integer(cr->created_at));
+	json_object_set_new(obj, "updated_at", json_integer(cr->updated_at));
+	json_object_set_new(obj, "version", json_integer(cr->version));
 	*out = obj;
 	return 0;
 }
 
+int case_get(struct ctx *c, const char *ref, json_t **out)
+{
+	struct case_row cr;
+	*out = NULL;
+	int rc = case_row_load(c->db, "ref", ref, &cr);
+	if (rc < 0)
+		return rc;
+	rc = case_read_row(c, &cr, out);
+	if (rc == 0 && (rc = ctx_audit_tx(c, "case.read", "case", cr.id, "ok")) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* ---- erase ---- */
+
+/* ---- records other modules attach to a case ---- */
+
+/*
+ * Tables of other modules whose rows belong to a case (a case_id column):
+ * erasing the case deletes them. Their sealed values could not be read
+ * anyway once the data key is gone.
+ */
+static const char *const case_attached_tables[] = {
+	"screenings",
+	"ident_decisions",
+	NULL,
+};
+
+static int handle_from_row(struct ctx *c, const struct case_row *cr, enum perm p, struct case_handle *h)
+{
+	if (!cr->has_dek || !case_reaches(c, p, cr->org_id, cr->created_by))
+		return ERR_NOT_FOUND;
+	memset(h, 0, sizeof(*h));
+	case_copy(h->id, sizeof(h->id), cr->id);
+	case_copy(h->ref, sizeof(h->ref), cr->ref);
+	case_copy(h->org_id, sizeof(h->org_id), cr->org_id);
+	case_copy(h->created_by, sizeof(h->created_by), cr->created_by);
+	case_copy(h->assigned_to, sizeof(h->assigned_to), cr->assigned_to);
+	case_copy(h->status, sizeof(h->status), cr->status);
+	h->created_at = cr->created_at;
+	h->version = cr->version;
+	return 0;
+}
+
+int case_create_tx(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb)
+{
+	return case_create_ext(c, body, NULL, false, ref, pb);
+}
+
+int case_lookup(struct ctx *c, const char *ref, enum perm p, struct case_handle *h)
+{
+	struct case_row cr;
+	int rc = case_row_load(c->db, "ref", ref, &cr);
+	return rc < 0 ? rc : handle_from_row(c, &cr, p, h);
+}
+
+int case_lookup_id(struct ctx *c, const char *id, enum perm p, struct case_handle *h)
+{
+	struct case_row cr;
+	int rc = case_row_load(c->db, "id", id, &cr);
+	return rc < 0 ? rc : handle_from_row(c, &cr, p, h);
+}
+
+/* The data key of the case behind h (which case_lookup checked). */
+static int handle_dek(struct ctx *c, const struct case_handle *h, unsigned char dek[DEK_BYTES])
+{
+	struct case_row cr;
+	if (case_row_load(c->db, "id", h->id, &cr) < 0 || !cr.has_dek)
+		return ERR_NOT_FOUND;
+	return case_dek_open(c, &cr, dek);
+}
+
+int case_seal(struct ctx *c, const struct case_handle *h, const char *table, const char *column,
+	      const char *row_id, const void *plain, size_t len, unsigned char **out, size_t *out_len)
+{
+	unsigned char dek[DEK_BYTES];
+	*out = NULL;
+	int rc = handle_dek(c, h, dek);
+	if (rc < 0)
+		return rc;
+	unsigned char *sealed = malloc(len + SEAL_OVERHEAD);
+	struct seal_ad ad = { table, column, row_id };
+	rc = sealed ? seal_encrypt(sealed, plain, len, &ad, keyring_version(c->app->kr), dek) : ERR_NOMEM;
+	sodium_memzero(dek, sizeof(dek));
+	if (rc < 0) {
+		free(sealed);
+		return rc;
+	}
+	*out = sealed;
+	*out_len = len + SEAL_OVERHEAD;
+	return 0;
+}
+
+int case_unseal(struct ctx *c, const struct case_handle *h, const char *table, const char *column,
+		const char *row_id, const unsigned char *sealed, size_t len, unsigned char **out, size_t *out_len)
+{
+	unsigned char dek[DEK_BYTES];
+	*out = NULL;
+	if (len < SEAL_OVERHEAD)
+		return ERR_CRYPTO;
+	int rc = handle_dek(c, h, dek);
+	if (rc < 0)
+		return rc;
+	unsigned char *plain = malloc(len - SEAL_OVERHEAD + 1);
+	struct seal_ad ad = { table, column, row_id };
+	rc = plain ? seal_decrypt(plain, out_len, sealed, len, &ad, seal_key_version(sealed, len), dek) : ERR_NOMEM;
+	sodium_memzero(dek, sizeof(dek));
+	if (rc < 0) {
+		free(plain);
+		return rc;
+	}
+	plain[*out_len] = '\0';
+	*out = plain;
+	return 0;
+}
 
 int case_erase(struct ctx *c, const char *ref)
 {
@@ -696,6 +819,12 @@ int case_erase(struct ctx *c, const char *ref)
 		rc = store_step(st);
 		store_finalize(st);
 		if (rc < 0)
+			goto fail;
+	}
+	for (size_t i = 0; case_attached_tables[i]; i++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE case_id = ?", case_attached_tables[i]);
+		if (delete_where_case(c, sql, cr.id) < 0)
 			goto fail;
 	}
 	if (ctx_audit(c, "case.erase", "case", cr.id, "ok") < 0 || store_commit(c->db) < 0)

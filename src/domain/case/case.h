@@ -24,6 +24,7 @@
 #include "../../auth/ctx.h"
 #include "../../core/banned.h"
 #include "../../core/err.h"
+#include <stdint.h>
 
 #define CASE_REF_MAX 32
 
@@ -74,5 +75,52 @@ int case_assignees(struct ctx *c, const char *ref, json_t **items);
 /* Comments, oldest first: [{"id","author_id","author_name","at","text"}]. */
 int case_comments_list(struct ctx *c, const char *ref, json_t **items);
 int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **comment, struct problem *pb);
+
+/*
+ * For modules that attach their own records to a case (screenings,
+ * identification decisions, referrals): find a case the caller may use with
+ * permission p, and seal or open values with the case's data key, bound to
+ * the attaching table, column and row id. Erasing the case destroys the key,
+ * so whatever was sealed this way can no longer be read; the attached rows
+ * themselves are deleted with the case when their table is named in
+ * case_attached_tables (case.c).
+ */
+struct case_handle {
+	char id[ID_HEX_LEN + 1];   /* internal, never shown */
+	int64_t version;
+	char ref[CASE_REF_MAX];
+	char org_id[ID_HEX_LEN + 1];
+	char created_by[ID_HEX_LEN + 1];
+	char assigned_to[ID_HEX_LEN + 1];   /* "" when none */
+	char status[32];
+	int64_t created_at;
+};
+/* ERR_NOT_FOUND when unknown, erased or out of the caller's reach for p. */
+int case_lookup(struct ctx *c, const char *ref, enum perm p, struct case_handle *h);
+/* The same by internal id (for records that keep the case id). */
+int case_lookup_id(struct ctx *c, const char *id, enum perm p, struct case_handle *h);
+/* Seal len bytes: *out (caller frees) of *out_len = len + SEAL_OVERHEAD bytes. */
+int case_seal(struct ctx *c, const struct case_handle *h, const char *table, const char *column,
+	      const char *row_id, const void *plain, size_t len, unsigned char **out, size_t *out_len);
+/* Open what case_seal sealed: *out (caller frees, NUL-terminated, wipe it) of *out_len bytes. */
+int case_unseal(struct ctx *c, const struct case_handle *h, const char *table, const char *column,
+		const char *row_id, const unsigned char *sealed, size_t len, unsigned char **out, size_t *out_len);
+/*
+ * Set values of one entity of the case ("victim", "case"; not a list entity)
+ * on behalf of another module (a decision sets victim.trafficking_status):
+ * checked by the registry like an edit (a key replaces its value, null
+ * clears it), the case's version bumped, audited as action. The caller's
+ * reach is checked with p. On success the write transaction is left OPEN so
+ * that the caller adds its own rows to it and then calls store_commit(); on
+ * failure it has been rolled back and pb says why.
+ */
+/*
+ * case_create inside the caller's open write transaction (store_begin): for
+ * modules that create a case and attach their own rows atomically. Neither
+ * commits nor rolls back.
+ */
+int case_create_tx(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb);
+int case_set_values_begin(struct ctx *c, const char *ref, enum perm p, const char *entity, const json_t *values,
+			  const char *action, struct problem *pb);
 
 #endif

@@ -192,6 +192,41 @@ out:
 	return rc;
 }
 
+int case_set_values_begin(struct ctx *c, const char *ref, enum perm p, const char *entity, const json_t *values,
+			  const char *action, struct problem *pb)
+{
+	const struct registry *r = registry_get();
+	const struct case_part *part = NULL;
+	for (size_t i = 0; i < case_n_parts; i++)
+		if (!strcmp(case_parts[i].entity, entity) && !case_parts[i].many)
+			part = &case_parts[i];
+	if (!r || !part || !json_is_object(values))
+		return problem_set(pb, ERR_FAIL, "internal", NULL);
+	struct open_case oc;
+	int rc = open_case(c, ref, p, &oc);
+	if (rc < 0)
+		return map_err(rc, pb);
+	json_t *cur = json_object_get(oc.doc, part->key);
+	if (!cur) {
+		cur = json_object();
+		json_object_set_new(oc.doc, part->key, cur);
+	}
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)values, k, v) {
+		if (json_is_null(v))
+			json_object_del(cur, k);
+		else
+			json_object_set(cur, k, v);
+	}
+	if (registry_validate(r, entity, cur, true, pb) < 0)
+		rc = ERR_INVALID;
+	else
+		rc = save(c, &oc, oc.row.version, oc.row.assigned_to, action, pb);
+	close_case(&oc);
+	return rc;
+}
+
 int case_consent_add(struct ctx *c, const char *ref, const json_t *consent, struct problem *pb)
 {
 	const struct registry *r = registry_get();

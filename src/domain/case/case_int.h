@@ -53,6 +53,12 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 int case_validate(const struct registry *r, const json_t *body, struct problem *pb);
 int case_row_load(struct store *db, const char *where, const char *value, struct case_row *cr);
 void case_row_read(struct store_stmt *st, struct case_row *cr);   /* columns CASE_COLS */
+/*
+ * The whole case of a loaded row as JSON (case_get's shape), without the
+ * audit row: for callers that audit a batch themselves (export). ERR_NOT_FOUND
+ * when erased or out of the caller's reach.
+ */
+int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out);
 /* Open the case's data key into dek; ERR_CRYPTO (logged) when it does not open. */
 int case_dek_open(const struct ctx *c, const struct case_row *cr, unsigned char dek[DEK_BYTES]);
 /* Write one entity item: sealed record, facts, blind indexes. */
@@ -61,6 +67,9 @@ int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 /* Read all values of the case into out (the JSON shape of case.h, without the row fields). */
 int case_values_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
 		     const unsigned char dek[DEK_BYTES], json_t *out);
+/* The same for one entity only ("person", ...); only NULL reads all. */
+int case_entity_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
+		     const unsigned char dek[DEK_BYTES], const char *only, json_t *out);
 /* Delete the records, facts and blind indexes, then write every item of doc again. */
 int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case_id,
 		       const unsigned char dek[DEK_BYTES], const json_t *doc);

@@ -428,88 +428,229 @@ static int case_row_cells(const json_t *kase, const struct columns *cols, struct
 	return 0;
 }
 
+/*
+ * One export being written: the columns, the writer, the scratch cells, the
+ * ids of the cases written (audited together at the end), and where the file
+ * goes: out, drained into sink as it grows when there is a sink.
+ */
+struct exporter {
+	struct ctx *c;
+	struct columns cols;
+	struct export_writer *w;
+	struct buf text;
+	struct buf *out;
+	const struct export_sink *sink;
+	size_t *offsets;
+	const char **cells;
+	char (*ids)[ID_HEX_LEN + 1];
+	size_t n_ids, cap_ids;
+};
+
+#define SINK_CHUNK ((size_t)1 << 20)
+
+static int exporter_open(struct exporter *ex, struct ctx *c, enum export_format fmt, struct buf *out,
+			 const struct export_sink *sink)
+{
+	const struct registry *r = registry_get();
+	memset(ex, 0, sizeof(*ex));
+	ex->c = c;
+	ex->out = out;
+	ex->sink = sink;
+	buf_init(&ex->text, EXPORT_MAX_BYTES);
+	if (!r)
+		return ERR_FAIL;
+	int rc = columns_build(r, &ex->cols);
+	if (rc < 0)
+		return rc;
+	size_t n = 2 + ex->cols.n;
+	ex->offsets = calloc(n, sizeof(*ex->offsets));
+	ex->cells = calloc(n, sizeof(*ex->cells));
+	if (!ex->offsets || !ex->cells)
+		return ERR_NOMEM;
+	rc = export_writer_open(&ex->w, fmt, out);
+	if (rc < 0)
+		return rc;
+	ex->cells[0] = "ihala_Ref";
+	ex->cells[1] = "ihala_ExternalRef";
+	for (size_t i = 0; i < ex->cols.n; i++)
+		ex->cells[2 + i] = ex->cols.fields[i]->htcds;
+	return export_writer_row(ex->w, ex->cells, n);
+}
+
+/* Hand what out holds to the sink, then wipe it (it is personal data). */
+static int exporter_drain(struct exporter *ex)
+{
+	if (!ex->sink || ex->out->len == 0)
+		return 0;
+	int rc = ex->sink->write(ex->sink->arg, ex->out->data, ex->out->len);
+	sodium_memzero(ex->out->data, ex->out->len);
+	buf_reset(ex->out);
+	return rc < 0 ? ERR_FAIL : 0;
+}
+
+/* Write one case (already read and checked) as a row. */
+static int exporter_case(struct exporter *ex, const char *id, const json_t *kase)
+{
+	if (ex->n_ids == ex->cap_ids) {
+		size_t cap = ex->cap_ids ? ex->cap_ids * 2 : 256;
+		void *ids = realloc(ex->ids, cap * sizeof(*ex->ids));
+		if (!ids)
+			return ERR_NOMEM;
+		ex->ids = ids;
+		ex->cap_ids = cap;
+	}
+	int rc = case_row_cells(kase, &ex->cols, &ex->text, ex->offsets, ex->cells);
+	if (rc == 0)
+		rc = export_writer_row(ex->w, ex->cells, 2 + ex->cols.n);
+	if (rc == 0) {
+		case_copy(ex->ids[ex->n_ids], sizeof(ex->ids[0]), id);
+		ex->n_ids++;
+		if (ex->out->len >= SINK_CHUNK)
+			rc = exporter_drain(ex);
+	}
+	return rc;
+}
+
+/*
+ * Complete the file and audit in one transaction: one "case.export" row per
+ * case written (object the case), then the count (object "export").
+ */
+static int exporter_finish(struct exporter *ex)
+{
+	int rc = export_writer_finish(ex->w);
+	ex->w = NULL;
+	if (rc == 0)
+		rc = exporter_drain(ex);
+	if (rc < 0)
+		return rc;
+	struct ctx *c = ex->c;
+	char count[32];
+	snprintf(count, sizeof(count), "%zu", ex->n_ids);
+	if (store_begin(c->db) < 0)
+		return ERR_FAIL;
+	for (size_t i = 0; i < ex->n_ids; i++)
+		if (ctx_audit(c, "case.export", "case", ex->ids[i], "ok") < 0)
+			goto fail;
+	if (ctx_audit(c, "case.export", "export", count, "ok") < 0 || store_commit(c->db) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(c->db);
+	return ERR_FAIL;
+}
+
+static void exporter_close(struct exporter *ex, int rc)
+{
+	if (rc == ERR_TOO_LARGE && ctx_audit_tx(ex->c, "case.export", "export", NULL, "failed") < 0)
+		log_error("audit append failed", "action=%s", "case.export");
+	export_writer_free(ex->w);
+	/* The table held personal data: wipe the scratch copies before freeing. */
+	if (ex->text.data)
+		sodium_memzero(ex->text.data, ex->text.cap);
+	buf_release(&ex->text);
+	free(ex->offsets);
+	free(ex->cells);
+	free(ex->ids);
+	columns_release(&ex->cols);
+}
+
 int case_export(struct ctx *c, const char *const *refs, size_t n_refs, enum export_format fmt,
 		struct buf *out, size_t *n_exported)
 {
-	const struct registry *r = registry_get();
-	struct columns cols = { 0 };
-	struct export_writer *w = NULL;
-	struct buf text;
-	size_t *offsets = NULL;
-	const char **cells = NULL;
+	struct exporter ex;
 	json_t *seen = json_object();
-	size_t exported = 0;
-	int rc;
-
 	*n_exported = 0;
-	buf_init(&text, EXPORT_MAX_BYTES);
-	if (!r || !seen) {
-		rc = ERR_FAIL;
-		goto out;
-	}
-	rc = columns_build(r, &cols);
-	if (rc < 0)
-		goto out;
-	size_t n = 2 + cols.n;
-	offsets = calloc(n, sizeof(*offsets));
-	cells = calloc(n, sizeof(*cells));
-	if (!offsets || !cells) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	rc = export_writer_open(&w, fmt, out);
-	if (rc < 0)
-		goto out;
-
-	cells[0] = "ihala_Ref";
-	cells[1] = "ihala_ExternalRef";
-	for (size_t i = 0; i < cols.n; i++)
-		cells[2 + i] = cols.fields[i]->htcds;
-	rc = export_writer_row(w, cells, n);
-
+	int rc = seen ? exporter_open(&ex, c, fmt, out, NULL) : ERR_NOMEM;
 	for (size_t i = 0; rc == 0 && i < n_refs; i++) {
 		if (!refs[i] || json_object_get(seen, refs[i]))
 			continue;
 		json_object_set_new(seen, refs[i], json_true());
+		struct case_row cr;
 		json_t *kase = NULL;
-		int got = case_get(c, refs[i], &kase);
+		int got = case_row_load(c->db, "ref", refs[i], &cr);
+		if (got == 0)
+			got = case_read_row(c, &cr, &kase);
 		if (got == ERR_NOT_FOUND)
 			continue;   /* out of reach: not exported, and not said */
-		if (got < 0) {
-			rc = got;
+		rc = got < 0 ? got : exporter_case(&ex, cr.id, kase);
+		json_decref(kase);
+	}
+	if (rc == 0)
+		rc = exporter_finish(&ex);
+	if (rc == 0)
+		*n_exported = ex.n_ids;
+	if (seen)
+		exporter_close(&ex, rc);
+	json_decref(seen);
+	return rc;
+}
+
+int case_export_all(struct ctx *c, const struct export_selection *sel, enum export_format fmt,
+		    const struct export_sink *sink, size_t *n_exported)
+{
+	struct exporter ex;
+	struct buf out;
+	*n_exported = 0;
+	/* With a sink, out only holds what was not drained yet (the whole file for XLSX). */
+	buf_init(&out, EXPORT_MAX_BYTES);
+	int rc = exporter_open(&ex, c, fmt, &out, sink);
+	enum scope sc = ctx_scope(c, PERM_CASE_READ);
+	const char *reach = sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "org_id = ?" : "created_by = ?";
+	const char *reach_bind = sc == SCOPE_OWN_ORG ? c->actor.org_id : sc == SCOPE_OWN ? c->actor.user_id : NULL;
+	enum { PAGE = 500 };
+	struct case_row *rows = calloc(PAGE, sizeof(*rows));
+	int64_t cur_at = INT64_MAX;
+	char cur_id[ID_HEX_LEN + 1] = "~";   /* sorts after every hex id */
+	if (rc == 0 && !rows)
+		rc = ERR_NOMEM;
+	while (rc == 0 && sc != SCOPE_NONE && (!sel->max || ex.n_ids < sel->max)) {
+		char sql[512];
+		snprintf(sql, sizeof(sql),
+			 "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND %s%s AND "
+			 "(created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+			 reach, sel->status ? " AND status = ?" : "");
+		struct store_stmt *st;
+		if (store_prepare(c->db, &st, sql) < 0) {
+			rc = ERR_FAIL;
 			break;
 		}
-		rc = case_row_cells(kase, &cols, &text, offsets, cells);
-		if (rc == 0)
-			rc = export_writer_row(w, cells, n);
-		json_decref(kase);
-		if (rc == 0)
-			exported++;
+		int k = 1;
+		if (reach_bind)
+			store_bind_text(st, k++, reach_bind);
+		if (sel->status)
+			store_bind_text(st, k++, sel->status);
+		store_bind_int64(st, k++, cur_at);
+		store_bind_int64(st, k++, cur_at);
+		store_bind_text(st, k++, cur_id);
+		store_bind_int64(st, k, PAGE);
+		int got = 0, src;
+		while ((src = store_step(st)) == STORE_ROW && got < PAGE)
+			case_row_read(st, &rows[got++]);
+		store_finalize(st);
+		if (src < 0) {
+			rc = src;
+			break;
+		}
+		for (int i = 0; rc == 0 && i < got && (!sel->max || ex.n_ids < sel->max); i++) {
+			json_t *kase = NULL;
+			rc = case_read_row(c, &rows[i], &kase);
+			if (rc == 0)
+				rc = exporter_case(&ex, rows[i].id, kase);
+			json_decref(kase);
+		}
+		if (got < PAGE)
+			break;
+		cur_at = rows[got - 1].created_at;
+		case_copy(cur_id, sizeof(cur_id), rows[got - 1].id);
 	}
-	if (rc == 0) {
-		rc = export_writer_finish(w);
-		w = NULL;
-	}
-	if (rc == 0) {
-		char count[32];
-		snprintf(count, sizeof(count), "%zu", exported);
-		if (ctx_audit_tx(c, "case.export", "export", count, "ok") < 0)
-			rc = ERR_FAIL;
-	} else if (rc == ERR_TOO_LARGE) {
-		if (ctx_audit_tx(c, "case.export", "export", NULL, "failed") < 0)
-			log_error("audit append failed", "action=%s", "case.export");
-	}
-out:
-	export_writer_free(w);
-	/* The table held personal data: wipe the scratch copies before freeing. */
-	if (text.data)
-		sodium_memzero(text.data, text.cap);
-	buf_release(&text);
-	free(offsets);
-	free(cells);
-	columns_release(&cols);
-	json_decref(seen);
+	free(rows);
 	if (rc == 0)
-		*n_exported = exported;
+		rc = exporter_finish(&ex);
+	if (rc == 0)
+		*n_exported = ex.n_ids;
+	exporter_close(&ex, rc);
+	if (out.data)
+		sodium_memzero(out.data, out.cap);
+	buf_release(&out);
 	return rc;
 }

@@ -70,14 +70,35 @@ int export_check_password(struct ctx *c, const char *password);
 
 /*
  * Write the cases refs[0..n_refs) the caller may read into out as one file
- * (see above). Each case is read with case_get, so each read is checked
- * and audited; a reference out of reach (or unknown, or erased) is skipped
- * without a trace in the file, and a repeated one is exported once.
- * *n_exported counts the rows written. Audits "case.export" once, object
- * "export" with the count as id. ERR_TOO_LARGE when the file would pass
- * out's cap (audited "failed"); ERR_FAIL / ERR_CRYPTO on runtime failures.
+ * (see above). Each case is checked as a read (PERM_CASE_READ reach); a
+ * reference out of reach (or unknown, or erased) is skipped without a trace
+ * in the file, and a repeated one is exported once. *n_exported counts the
+ * rows written. Audited in one transaction after the file is complete: a
+ * "case.export" row per case written (object the case) and one with object
+ * "export" and the count as id. ERR_TOO_LARGE when the file would pass out's
+ * cap (audited "failed"); ERR_FAIL / ERR_CRYPTO on runtime failures.
  */
 int case_export(struct ctx *c, const char *const *refs, size_t n_refs, enum export_format fmt,
 		struct buf *out, size_t *n_exported) __attribute__((warn_unused_result));
+
+/* Where a long export goes as it is written: write returns 0 or negative. */
+struct export_sink {
+	int (*write)(void *arg, const void *data, size_t len);
+	void *arg;
+};
+/* Every case in the caller's reach, newest first, optionally one status, at most max (0: all). */
+struct export_selection {
+	const char *status;
+	size_t max;
+};
+/*
+ * The same table for a selection instead of a list of references, streamed
+ * into sink (CSV in chunks of about 1 MiB; XLSX at the end, within the
+ * EXPORT_MAX_BYTES cap): for `ihala export` and large exports. Audited as
+ * case_export. On failure the sink may have received part of the file: the
+ * caller writes to a temporary file and keeps it only on success.
+ */
+int case_export_all(struct ctx *c, const struct export_selection *sel, enum export_format fmt,
+		    const struct export_sink *sink, size_t *n_exported) __attribute__((warn_unused_result));
 
 #endif

@@ -213,8 +213,8 @@ static const char *column_name(const struct registry *r, const struct col_plan *
  * an empty row, 0 for a good one, ERR_INVALID with a row appended to bad_rows.
  */
 static int map_row(const struct registry *r, const struct import_table *t, size_t row, enum import_format fmt,
-		   const struct col_plan *plan, size_t n_cols, json_t **body_out, char *ext, char *text,
-		   json_t *bad_rows)
+		   const struct col_plan *plan, size_t n_cols, const struct import_defaults *def,
+		   json_t **body_out, char *ext, char *text, json_t *bad_rows)
 {
 	const struct import_row *ir = &t->rows[row];
 	size_t line = ir->line;
@@ -268,8 +268,19 @@ static int map_row(const struct registry *r, const struct import_table *t, size_
 	if (rc == 1)
 		goto out;   /* nothing in this row */
 	json_t *kase = json_object_get(body, "case");
+	if (!kase && def && def->purpose) {
+		kase = json_object();
+		json_object_set_new(body, "case", kase);
+	}
 	if (kase && !json_object_get(kase, "status"))
 		json_object_set_new(kase, "status", json_string("Active"));
+	if (kase && def && def->purpose && !json_object_get(kase, "purpose"))
+		json_object_set_new(kase, "purpose", json_string(def->purpose));
+	json_t *consent = json_array_get(json_object_get(body, "consents"), 0);
+	if (consent && def && def->consent_purpose && !json_object_get(consent, "purpose"))
+		json_object_set_new(consent, "purpose", json_string(def->consent_purpose));
+	if (consent && def && def->consent_date && !json_object_get(consent, "date"))
+		json_object_set_new(consent, "date", json_string(def->consent_date));
 	/* Entity by entity, so that a failing key names its column. */
 	struct problem pb;
 	for (size_t k = 0; k < case_n_parts; k++) {
@@ -302,6 +313,12 @@ out:
 int import_map(const struct registry *r, const struct import_table *t, enum import_format fmt,
 	       json_t **bodies, json_t **bad_rows)
 {
+	return import_map_ext(r, t, fmt, NULL, bodies, bad_rows);
+}
+
+int import_map_ext(const struct registry *r, const struct import_table *t, enum import_format fmt,
+		   const struct import_defaults *def, json_t **bodies, json_t **bad_rows)
+{
 	*bodies = json_array();
 	*bad_rows = json_array();
 	if (!*bodies || !*bad_rows)
@@ -327,7 +344,7 @@ int import_map(const struct registry *r, const struct import_table *t, enum impo
 	int rc = 0;
 	for (size_t row = 1; rc != ERR_NOMEM && row < t->n_rows; row++) {
 		json_t *body = NULL;
-		rc = map_row(r, t, row, fmt, plan, n_cols, &body, ext, text, *bad_rows);
+		rc = map_row(r, t, row, fmt, plan, n_cols, def, &body, ext, text, *bad_rows);
 		if (rc != 0)
 			continue;
 		json_t *good = json_pack("{s:I, s:o}", "line", (json_int_t)t->rows[row].line, "body", body);
@@ -366,8 +383,72 @@ static void audit_failed(struct ctx *c)
 		log_error("audit append failed", "action=%s", "case.import");
 }
 
+/* Is ext the source record id of a case of the caller's organisation (not erased)? */
+static int already_imported(struct ctx *c, const char *ext)
+{
+	struct store_stmt *st;
+	if (store_prepare(c->db, &st, "SELECT 1 FROM cases WHERE org_id = ? AND external_ref = ? AND dek IS NOT NULL") < 0)
+		return ERR_FAIL;
+	store_bind_text(st, 1, c->actor.org_id);
+	store_bind_text(st, 2, ext);
+	int rc = store_step(st);
+	store_finalize(st);
+	return rc < 0 ? rc : rc == STORE_ROW;
+}
+
+/*
+ * Move the rows whose source record id repeats one earlier in the file, or
+ * one already imported, from bodies to bad_rows (kept in line order).
+ */
+static int drop_duplicates(struct ctx *c, json_t *bodies, json_t *bad_rows)
+{
+	json_t *seen = json_object();
+	int rc = seen ? 0 : ERR_NOMEM;
+	for (size_t i = 0; rc == 0 && i < json_array_size(bodies);) {
+		json_t *good = json_array_get(bodies, i);
+		const char *ext = json_string_value(json_object_get(good, "external_ref"));
+		const char *why = NULL;
+		if (ext && json_object_get(seen, ext)) {
+			why = "duplicate_external_ref";
+		} else if (ext) {
+			json_object_set_new(seen, ext, json_true());
+			rc = already_imported(c, ext);
+			if (rc > 0)
+				why = "already_imported";
+		}
+		if (rc < 0)
+			break;
+		rc = 0;
+		if (!why) {
+			i++;
+			continue;
+		}
+		char reason[IMPORT_EXTERNAL_REF_MAX + 64];
+		snprintf(reason, sizeof(reason), "%s %s", why, ext);
+		json_array_append_new(bad_rows, json_pack("{s:O, s:s}", "line", json_object_get(good, "line"),
+							  "reason", reason));
+		json_array_remove(bodies, i);
+	}
+	json_decref(seen);
+	if (rc == 0) {
+		/* Keep the bad rows in the order of the file. */
+		size_t n = json_array_size(bad_rows);
+		for (size_t a = 1; a < n; a++)
+			for (size_t b = a; b > 0; b--) {
+				json_t *x = json_array_get(bad_rows, b - 1), *y = json_array_get(bad_rows, b);
+				if (json_integer_value(json_object_get(x, "line")) <=
+				    json_integer_value(json_object_get(y, "line")))
+					break;
+				json_incref(x);
+				json_array_set(bad_rows, b - 1, y);
+				json_array_set_new(bad_rows, b, x);
+			}
+	}
+	return rc;
+}
+
 int case_import(struct ctx *c, enum import_format fmt, const void *data, size_t len, bool skip_bad_rows,
-		struct import_result *res)
+		const struct import_defaults *def, struct import_result *res)
 {
 	const struct registry *r = registry_get();
 	struct import_table t;
@@ -406,12 +487,16 @@ int case_import(struct ctx *c, enum import_format fmt, const void *data, size_t 
 		goto out;
 	}
 	json_t *bad_rows = NULL;
-	if (import_map(r, &t, fmt, &bodies, &bad_rows) < 0) {
+	if (import_map_ext(r, &t, fmt, def, &bodies, &bad_rows) < 0) {
 		rc = ERR_FAIL;
 		goto out;
 	}
 	json_decref(res->rows);
 	res->rows = bad_rows;
+	if (drop_duplicates(c, bodies, bad_rows) < 0) {
+		rc = ERR_FAIL;
+		goto out;
+	}
 	/* A file error, or a bad row while the file is all-or-nothing: nothing is written. */
 	if (json_array_size(bad_rows) && (!skip_bad_rows || json_array_size(bodies) == 0)) {
 		audit_failed(c);

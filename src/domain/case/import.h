@@ -115,6 +115,22 @@ int import_xform_parse(const char *data, size_t len, struct import_table *t, str
 	__attribute__((warn_unused_result));
 
 /*
+ * Values the person importing gives for what a file's rows leave out (XForm
+ * submissions of htcds_xform.xml carry no purpose of processing, and no
+ * purpose or date for their consent). NULL members, or a NULL struct: none.
+ * Applied to a row before the registry checks it:
+ *  - purpose: cas_PurposeOfProcessing of every row without one (the row
+ *    gets a case object, with status Active, when it had none);
+ *  - consent_purpose / consent_date: con_Purpose / con_Date of a row's
+ *    consent when it has one without them.
+ */
+struct import_defaults {
+	const char *purpose;
+	const char *consent_purpose;
+	const char *consent_date;
+};
+
+/*
  * The case bodies of a parsed table, without writing (exposed for tests).
  * *bodies: an array of {"line", "body", "external_ref"?} for the good rows;
  * *bad: an array of {"line", "reason"} (a file error is the one entry, and
@@ -122,6 +138,9 @@ int import_xform_parse(const char *data, size_t len, struct import_table *t, str
  */
 int import_map(const struct registry *r, const struct import_table *t, enum import_format fmt,
 	       json_t **bodies, json_t **bad) __attribute__((warn_unused_result));
+/* import_map with defaults (def may be NULL). */
+int import_map_ext(const struct registry *r, const struct import_table *t, enum import_format fmt,
+		   const struct import_defaults *def, json_t **bodies, json_t **bad) __attribute__((warn_unused_result));
 
 /* The answer of case_import. */
 struct import_result {
@@ -131,9 +150,14 @@ struct import_result {
 };
 
 /*
- * Import a file: parse, map and check every row, then create the cases of
- * the good rows in the caller's organisation, all in one transaction, each
- * with its source record id as external_ref. When a row is bad and
+ * Import a file: parse, map and check every row (with def, which may be
+ * NULL), then create the cases of the good rows in the caller's
+ * organisation, all in one transaction, each with its source record id as
+ * external_ref. A source record id seen twice in the file is a bad row
+ * "duplicate_external_ref <id>" (the second and later); one that a case of
+ * the caller's organisation already carries (not erased) is a bad row
+ * "already_imported <id>": importing the same file twice creates nothing
+ * twice. When a row is bad and
  * skip_bad_rows is false, or the file itself is bad, nothing is written and
  * the answer is ERR_INVALID with res->rows saying why. ERR_TOO_LARGE over a
  * cap (IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ...), ERR_DENIED without case
@@ -143,7 +167,7 @@ struct import_result {
  * The caller releases res with import_result_release, whatever the answer.
  */
 int case_import(struct ctx *c, enum import_format fmt, const void *data, size_t len, bool skip_bad_rows,
-		struct import_result *res) __attribute__((warn_unused_result));
+		const struct import_defaults *def, struct import_result *res) __attribute__((warn_unused_result));
 void import_result_release(struct import_result *res);
 
 #endif

@@ -1,12 +1,13 @@
 // One case: its values by section, Edit, Close (with a reason), Erase
 // (cannot be undone), consents (record, withdraw) and comments.
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Case, type Comment, type Consent, type Values } from '../api';
+import { api, ApiError, type Case, type Comment, type Consent, type Me, type Values } from '../api';
 import { apiValues, checkValues, formValues, LockMark, RegField, type FormValue, type FormValues } from '../caseFields';
 import { Dialog, ErrorBox, Notice } from '../components';
 import { useI18n } from '../i18n';
 import { entity, field, formatDay, formatValue, hasValues, isProtected, lbl, today, type EntityDef, type Schema } from '../schema';
 import { caseHref, goCases, setFlash, StatusBadge, takeFlash, type Msg } from './Cases';
+import { CaseIdentification } from './Decisions';
 
 const shown = (v: unknown) => !(v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
 
@@ -376,7 +377,7 @@ function Assignment({ c, canWrite, onChanged }: { c: Case; canWrite: boolean; on
   );
 }
 
-export function CaseView({ schema, ref_, canWrite, canErase }: { schema: Schema; ref_: string; canWrite: boolean; canErase: boolean }) {
+export function CaseView({ schema, ref_, canWrite, canErase, me }: { schema: Schema; ref_: string; canWrite: boolean; canErase: boolean; me?: Me }) {
   const i = useI18n();
   const [c, setC] = useState<Case | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -496,6 +497,7 @@ export function CaseView({ schema, ref_, canWrite, canErase }: { schema: Schema;
           ))}
         </section>
       )}
+      {me && <CaseIdentification caseRef={c.ref} me={me} closed={isClosed} onChanged={load} />}
       <Consents schema={schema} c={c} canWrite={canWrite} onCase={setC} />
       <Comments c={c} canWrite={canWrite} />
       {dialog === 'close' && (

@@ -344,5 +344,5 @@ export function CasesRoute({ me }: { me: Me }) {
     if (!canWrite) return <p class="alert alert-error">{i.t('error.forbidden')}</p>;
     return <CaseEdit key={sub[0]} schema={schema} ref_={sub[0]} />;
   }
-  return <CaseView key={sub[0]} schema={schema} ref_={sub[0]} canWrite={canWrite} canErase={canErase} />;
+  return <CaseView key={sub[0]} schema={schema} ref_={sub[0]} canWrite={canWrite} canErase={canErase} me={me} />;
 }
