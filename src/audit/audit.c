@@ -298,6 +298,7 @@ struct audit_group {
 	pthread_cond_t cv;
 	struct audit_waiter *head, **tail;   /* queued, not yet taken by a leader */
 	bool leading;                        /* a thread is writing a batch */
+	bool relaxed_pending;                /* relaxed commits not yet made durable */
 };
 
 #define GROUP_ROUNDS 4   /* batches one leader writes before it hands over */
@@ -322,16 +323,36 @@ void audit_group_free(struct audit_group *g)
 	free(g);
 }
 
-/* Write one batch in one transaction; every waiter of it gets the same outcome. */
+/*
+ * Write one batch in one relaxed transaction (store_begin_relaxed); every
+ * waiter of it gets the same outcome. The rows survive a crash of ihala at
+ * once and reach the disk with the next durable commit or audit_group_flush,
+ * so that no reader waits for the disk.
+ */
 static int write_batch(struct store *db, const struct audit *au, struct audit_waiter *batch)
 {
-	int rc = store_begin(db);
+	int rc = store_begin_relaxed(db);
 	for (struct audit_waiter *w = batch; rc == 0 && w; w = w->next)
 		rc = audit_append(db, au, w->ev);
 	if (rc == 0)
 		rc = store_commit(db);
 	if (rc < 0)
 		store_rollback(db);
+	return rc;
+}
+
+int audit_group_flush(struct audit_group *g, struct store *db)
+{
+	pthread_mutex_lock(&g->mu);
+	g->relaxed_pending = false;
+	pthread_mutex_unlock(&g->mu);
+	/* Batches committed meanwhile set the flag again; the sync covers all before it. */
+	int rc = store_sync(db);
+	if (rc < 0) {
+		pthread_mutex_lock(&g->mu);
+		g->relaxed_pending = true;
+		pthread_mutex_unlock(&g->mu);
+	}
 	return rc;
 }
 
@@ -359,6 +380,8 @@ int audit_append_tx(struct store *db, const struct audit *au, const struct audit
 		pthread_mutex_unlock(&g->mu);
 		int rc = write_batch(db, au, batch);
 		pthread_mutex_lock(&g->mu);
+		if (rc == 0)
+			g->relaxed_pending = true;
 		for (struct audit_waiter *w = batch, *next; w; w = next) {
 			next = w->next;   /* read before done: a woken waiter's node leaves with its stack */
 			w->rc = rc;

@@ -63,8 +63,17 @@ int audit_append(struct store *db, const struct audit *au, const struct audit_ev
  */
 int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
 	__attribute__((warn_unused_result));
+/*
+ * Within a group a batch is a relaxed commit (store_begin_relaxed): the
+ * rows survive a crash of ihala at once, and reach the disk with the next
+ * ordinary commit or with audit_group_flush, which the server runs twice a
+ * second from its own thread; so no reader waits for the disk, and a power
+ * loss takes back at most about half a second of read audit rows.
+ */
 /* A group for audit_append_tx, shared by the threads of one process. NULL when out of memory. */
 struct audit_group *audit_group_new(void);
+/* Make the group's relaxed commits durable now: store_sync on db (which also checkpoints SQLite's log). */
+int audit_group_flush(struct audit_group *g, struct store *db);
 void audit_group_free(struct audit_group *g);
 /* Sign the current head now, inside the caller's transaction (no-op if already signed). */
 int audit_checkpoint(struct store *db, const struct signer *signer) __attribute__((warn_unused_result));

@@ -7,6 +7,7 @@
 #include "../auth/ctx.h"
 #include "../core/embedded.h"
 #include "../core/log.h"
+#include "../domain/case/case.h"
 #include "../domain/screening/set.h"
 #include "cli.h"
 
@@ -27,6 +28,11 @@ int cli_wants_help(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return 1;
 	return 0;
+}
+
+static void reindex_progress(long done, long total)
+{
+	fprintf(stderr, "ihala: search index rebuilt for %ld of %ld cases (once, after an upgrade)\n", done, total);
 }
 
 int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size)
@@ -77,6 +83,17 @@ int cli_app_open(struct app *app, const char *dir, const char *db_override, unsi
 	if (version > cli_known_schema_version()) {
 		fprintf(stderr, "ihala: the database has schema version %d, newer than this binary knows (%d); "
 			"run the newer ihala\n", version, cli_known_schema_version());
+		goto fail;
+	}
+	/* After an upgrade that changed the search index: rebuild it once (it needs the key). */
+	struct ctx sys;
+	memset(&sys, 0, sizeof(sys));
+	sys.app = app;
+	sys.db = store_pool_acquire(app->pool);
+	rc = case_search_index_upgrade(&sys, reindex_progress);
+	store_pool_release(app->pool, sys.db);
+	if (rc < 0) {
+		fprintf(stderr, "ihala: rebuilding the search index failed (see the log line above)\n");
 		goto fail;
 	}
 	return 0;

@@ -196,6 +196,14 @@ static int pg_begin(struct store *db)
 	return run_command(db, "BEGIN", "begin");
 }
 
+static int pg_begin_relaxed(struct store *db)
+{
+	int rc = pg_begin(db);
+	if (rc == 0 && (rc = run_command(db, "SET LOCAL synchronous_commit TO off", "begin")) < 0)
+		run_command(db, "ROLLBACK", "rollback");
+	return rc;
+}
+
 static int pg_commit(struct store *db)
 {
 	PGconn *conn = conn_of(db);
@@ -560,6 +568,7 @@ static const struct store_ops pg_ops = {
 	.name = "postgres",
 	.close = pg_close,
 	.begin = pg_begin,
+	.begin_relaxed = pg_begin_relaxed,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.exec = pg_exec,

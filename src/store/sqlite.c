@@ -83,6 +83,7 @@ struct sqlite_store {
 	sqlite3 *handle;                        /* owned */
 	struct writer_lock *wlock;              /* shared by the connections to the same file */
 	bool writing;                           /* holds wlock */
+	bool relaxed;                           /* synchronous=NORMAL until the transaction ends */
 	struct sqlite_stmt *cache[STMT_CACHE];  /* owned */
 	int n_cache;
 };
@@ -115,6 +116,13 @@ static int fail(sqlite3 *h, int rc, const char *what)
 	}
 	log_error("store failure", "backend=sqlite op=%s code=%d err=\"%s\"", what, rc, msg);
 	return ERR_FAIL;
+}
+
+static bool background_checkpoints;   /* set once, before any connection opens */
+
+void store_checkpoint_in_background(void)
+{
+	background_checkpoints = true;
 }
 
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
@@ -165,7 +173,10 @@ int store_sqlite_open(struct store **out, const char *path)
 	}
 	sqlite3_finalize(q);
 	rc = sqlite3_exec(db->handle,
-			  "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+			  background_checkpoints
+				  ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; "
+				    "PRAGMA wal_autocheckpoint=0;"
+				  : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		fail(db->handle, rc, "pragma");
@@ -207,10 +218,21 @@ static int sqlite_run(struct store *db, const char *sql, const char *what)
 	return rc == SQLITE_OK ? 0 : fail(handle_of(db), rc, what);
 }
 
-/* Give the file's writer lock back once no transaction is open any more. */
+/*
+ * Once no transaction is open any more: back to synchronous=FULL after a
+ * relaxed one, and give the file's writer lock back.
+ */
 static void writer_release(struct sqlite_store *s)
 {
-	if (s->writing && sqlite3_get_autocommit(s->handle)) {
+	if (!sqlite3_get_autocommit(s->handle))
+		return;
+	if (s->relaxed) {
+		s->relaxed = false;
+		int rc = sqlite3_exec(s->handle, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			fail(s->handle, rc, "synchronous");
+	}
+	if (s->writing) {
 		s->writing = false;
 		pthread_mutex_unlock(&s->wlock->mu);
 	}
@@ -226,6 +248,16 @@ static int sqlite_begin(struct store *db)
 	int rc = sqlite_run(db, "BEGIN IMMEDIATE", "begin");
 	writer_release(s);   /* when BEGIN failed */
 	return rc;
+}
+
+static int sqlite_begin_relaxed(struct store *db)
+{
+	struct sqlite_store *s = (struct sqlite_store *)db;
+	int rc = sqlite3_exec(s->handle, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s->handle, rc, "synchronous");
+	s->relaxed = true;
+	return sqlite_begin(db);
 }
 
 static int sqlite_commit(struct store *db)
@@ -505,6 +537,7 @@ static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sqlite_close,
 	.begin = sqlite_begin,
+	.begin_relaxed = sqlite_begin_relaxed,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.exec = sqlite_exec,

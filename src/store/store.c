@@ -44,6 +44,20 @@ int store_begin(struct store *db)
 	return db->ops->begin(db);
 }
 
+int store_begin_relaxed(struct store *db)
+{
+	assert(db);
+	return db->ops->begin_relaxed(db);
+}
+
+int store_sync(struct store *db)
+{
+	assert(db);
+	if (db->backend != STORE_SQLITE)
+		return 0;
+	return db->ops->exec(db, "PRAGMA wal_checkpoint(PASSIVE)");
+}
+
 int store_begin_read(struct store *db)
 {
 	assert(db);

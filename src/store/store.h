@@ -53,6 +53,32 @@ int store_begin(struct store *db) __attribute__((warn_unused_result));
  * lock taken). End it with store_commit() or store_rollback(); do not write in it.
  */
 int store_begin_read(struct store *db) __attribute__((warn_unused_result));
+/*
+ * A write transaction whose commit does not wait for the disk: it survives a
+ * crash of this process (SQLite writes its log to the operating system
+ * before the commit returns) but a power loss or an operating-system crash
+ * may take back the last moments of such commits (SQLite synchronous=NORMAL
+ * in WAL mode; PostgreSQL synchronous_commit off, which a crash of the
+ * database server may also take back). Everything committed before the next
+ * ordinary commit reaches the disk with it. Only for the audit rows of reads
+ * (audit.c): never for a change a client is told is saved.
+ */
+int store_begin_relaxed(struct store *db) __attribute__((warn_unused_result));
+/*
+ * Put what relaxed commits wrote on the disk now, outside any transaction:
+ * SQLite runs a passive checkpoint, which syncs the log first; PostgreSQL
+ * flushes asynchronous commits itself within a fraction of a second
+ * (wal_writer_delay) and this does nothing.
+ */
+int store_sync(struct store *db) __attribute__((warn_unused_result));
+/*
+ * For a long-running server that calls store_sync() itself at least once a
+ * second: SQLite connections opened after this call never checkpoint their
+ * log on commit (wal_autocheckpoint=0), so that no request pays for copying
+ * the log into the database file while holding the write lock. Processes
+ * that do not call it (the command line) keep SQLite's automatic checkpoints.
+ */
+void store_checkpoint_in_background(void);
 int store_commit(struct store *db) __attribute__((warn_unused_result));
 int store_rollback(struct store *db);   /* safe to call when no transaction is open */
 

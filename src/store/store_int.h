@@ -15,6 +15,7 @@ struct store_ops {
 	const char *name;   /* "sqlite", "postgres": for logs */
 	void (*close)(struct store *db);
 	int (*begin)(struct store *db);
+	int (*begin_relaxed)(struct store *db);
 	int (*commit)(struct store *db);
 	int (*rollback)(struct store *db);
 	int (*exec)(struct store *db, const char *sql);

@@ -77,6 +77,17 @@ int case_comments_list(struct ctx *c, const char *ref, json_t **items);
 int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **comment, struct problem *pb);
 
 /*
+ * The blind search index is versioned (table search_index): when the stored
+ * version is older than this binary's, every case's index entries are
+ * rebuilt from its decrypted values, in transactions of 200 cases, and the
+ * version is raised. Called when a data folder is opened; progress goes to
+ * progress (may be NULL) every 10,000 cases. 0 or negative (nothing is lost
+ * on failure: the next open starts again).
+ */
+#define CASE_SEARCH_INDEX_VERSION 2
+int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total));
+
+/*
  * For modules that attach their own records to a case (screenings,
  * identification decisions, referrals): find a case the caller may use with
  * permission p, and seal or open values with the case's data key, bound to

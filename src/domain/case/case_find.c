@@ -43,20 +43,53 @@ static void person_name(const json_t *person, char *out, size_t size)
 	}
 }
 
+/*
+ * The sealed values of the person (names are never plain facts), opened:
+ * one row read, one decryption. *person is NULL when none was recorded.
+ */
+static int person_sealed(struct ctx *c, const struct case_row *cr, const unsigned char dek[DEK_BYTES],
+			 json_t **person)
+{
+	struct store_stmt *st;
+	*person = NULL;
+	if (store_prepare(c->db, &st, "SELECT sealed FROM case_records WHERE case_id = ? AND entity = 'person' "
+				      "AND item = 0") < 0)
+		return ERR_FAIL;
+	store_bind_text(st, 1, cr->id);
+	int rc = store_step(st);
+	if (rc == STORE_ROW) {
+		size_t len = 0, plain_len = 0;
+		const unsigned char *sealed = store_column_blob(st, 0, &len);
+		unsigned char *plain = sealed && len >= SEAL_OVERHEAD ? malloc(len) : NULL;
+		char row[96];
+		struct seal_ad ad = case_record_ad("person", cr->id, 0, row, sizeof(row));
+		rc = plain && seal_decrypt(plain, &plain_len, sealed, len, &ad, seal_key_version(sealed, len), dek) == 0
+			     ? 0
+			     : ERR_CRYPTO;
+		if (rc == 0)
+			*person = json_loadb((const char *)plain, plain_len, 0, NULL);
+		if (plain) {
+			sodium_memzero(plain, len);
+			free(plain);
+		}
+	}
+	store_finalize(st);
+	return rc < 0 ? rc : 0;
+}
+
 /* A list row: plain columns, and the name from the person record. */
 static json_t *summary(struct ctx *c, const struct case_row *cr)
 {
-	const struct registry *r = registry_get();
 	unsigned char dek[DEK_BYTES];
 	char name[512] = "";
-	if (!r || case_dek_open(c, cr, dek) < 0)
+	if (case_dek_open(c, cr, dek) < 0)
 		return NULL;
-	json_t *vals = json_object();
-	int rc = case_entity_read(c, r, cr, dek, "person", vals);
+	json_t *person = NULL;
+	int rc = person_sealed(c, cr, dek, &person);
 	sodium_memzero(dek, sizeof(dek));
-	if (rc == 0)
-		person_name(json_object_get(vals, "person"), name, sizeof(name));
-	json_decref(vals);
+	if (rc == 0 && person)
+		person_name(person, name, sizeof(name));
+	json_decref(person);
 	if (rc < 0)
 		return NULL;
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "ref", cr->ref, "status", cr->status,
@@ -108,11 +141,56 @@ static int summaries(struct ctx *c, struct store_stmt *st, int limit, json_t *it
 	return rc < 0 ? rc : 0;
 }
 
+/* Prepare sql, whose first parameter is the reach's value when there is one; *k the next parameter. */
+static int prepare_in_reach(struct ctx *c, const char *sql, const char *reach_bind, struct store_stmt **st, int *k)
+{
+	if (store_prepare(c->db, st, sql) < 0)
+		return ERR_FAIL;
+	*k = 1;
+	if (reach_bind)
+		store_bind_text(*st, (*k)++, reach_bind);
+	return 0;
+}
+
 /* "org_id = ?" or "created_by = ?" for the caller's reach (not SCOPE_NONE), and what to bind. */
 static const char *reach_sql(const struct ctx *c, enum scope sc, const char **bind)
 {
 	*bind = sc == SCOPE_OWN_ORG ? c->actor.org_id : sc == SCOPE_OWN ? c->actor.user_id : NULL;
 	return sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "org_id = ?" : "created_by = ?";
+}
+
+/*
+ * Run one search statement (CASE_COLS, parameters: the blind values, the
+ * reach, the limit) and append its summaries to items, skipping cases
+ * already there (seen: refs), up to limit items in all.
+ */
+static int search_run(struct ctx *c, const char *sql, unsigned char (*bi)[BLIND_BYTES], int nb,
+		      const char *reach_bind, int limit, json_t *items, json_t *seen)
+{
+	struct store_stmt *st;
+	if (store_prepare(c->db, &st, sql) < 0)
+		return ERR_FAIL;
+	int k = 1;
+	for (int i = 0; i < nb; i++)
+		store_bind_blob(st, k++, bi[i], BLIND_BYTES);
+	if (reach_bind)
+		store_bind_text(st, k++, reach_bind);
+	store_bind_int64(st, k, limit);
+	json_t *found = json_array();
+	int rc = found ? summaries(c, st, limit, found, NULL) : ERR_NOMEM;
+	if (!found)
+		store_finalize(st);
+	size_t i;
+	json_t *v;
+	json_array_foreach(rc == 0 ? found : NULL, i, v) {
+		const char *ref = json_string_value(json_object_get(v, "ref"));
+		if ((int)json_array_size(items) >= limit || json_object_get(seen, ref))
+			continue;
+		json_object_set_new(seen, ref, json_true());
+		json_array_append(items, v);
+	}
+	json_decref(found);
+	return rc;
 }
 
 int case_search(struct ctx *c, const char *q, int limit, json_t **items)
@@ -123,57 +201,103 @@ int case_search(struct ctx *c, const char *q, int limit, json_t **items)
 		return 0;
 	const char *reach_bind;
 	const char *reach = reach_sql(c, sc, &reach_bind);
-	/* Blind values, bound first: the name tokens, then the document number. */
-	unsigned char bi[NAME_MAX_TOKENS + 1][BLIND_BYTES];
-	int nb = 0;
 	char sql[4096];
-	size_t n;
+	int rc = 0;
 	if (ref_like(q)) {
-		n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND %s "
-					 "AND ref = ?", reach);
-	} else {
-		/*
-		 * Every name token must match (INTERSECT); a document number
-		 * matches on its own (UNION). The blind-index look-up covers
-		 * case_id, and the CROSS JOIN makes SQLite start from the few
-		 * matching ids rather than walk the organisation's cases in
-		 * time order testing each (PostgreSQL plans it by cost anyway).
-		 */
-		char buf[NAME_MAX_BYTES], doc[NAME_MAX_BYTES];
-		const char *tokens[NAME_MAX_TOKENS];
-		int nt = name_tokens(q, buf, sizeof(buf), tokens);
-		const struct keyring *kr = c->app->kr;
-		for (int i = 0; i < nt; i++)
-			if (blind_index(bi[nb++], keyring_subkey(kr, KEY_BLIND), "name", tokens[i]) < 0)
-				return ERR_FAIL;
-		bool has_doc = name_normalize_doc(q, doc, sizeof(doc)) == 0 && strlen(doc) >= 4;
-		if (has_doc && blind_index(bi[nb++], keyring_subkey(kr, KEY_BLIND), "doc", doc) < 0)
+		snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND %s AND ref = ? "
+			 "ORDER BY created_at DESC, id DESC LIMIT ?", reach);
+		struct store_stmt *st;
+		int k;
+		if (prepare_in_reach(c, sql, reach_bind, &st, &k) < 0)
 			return ERR_FAIL;
-		if (nb == 0)
-			return ctx_audit_tx(c, "case.search", "case", NULL, "ok");
-		n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM (");
-		for (int i = 0; i < nb; i++) {
-			bool is_doc = has_doc && i == nb - 1;
+		store_bind_text(st, k++, q);
+		store_bind_int64(st, k, limit);
+		if (store_begin_read(c->db) < 0) {
+			store_finalize(st);
+			return ERR_FAIL;
+		}
+		rc = summaries(c, st, limit, *items, NULL);
+		store_rollback(c->db);
+		return rc < 0 ? rc : ctx_audit_tx(c, "case.search", "case", NULL, "ok");
+	}
+
+	/*
+	 * A name of several tokens is looked up by its pairs of tokens ("name2":
+	 * each pair is rare even when both tokens are common), among its first
+	 * PAIR_TOKENS distinct tokens, and the tokens past those alone; every
+	 * look-up must match. A document number matches on its own, and its
+	 * matches come first.
+	 */
+	enum { PAIR_TOKENS = 5 };
+	unsigned char bi[PAIR_TOKENS * (PAIR_TOKENS - 1) / 2 + NAME_MAX_TOKENS][BLIND_BYTES];
+	unsigned char doc_bi[1][BLIND_BYTES];
+	const char *bkind[sizeof(bi) / sizeof(bi[0])];
+	int nb = 0;
+	char buf[NAME_MAX_BYTES], doc[NAME_MAX_BYTES], pair[2 * NAME_MAX_BYTES + 2];
+	const char *found[NAME_MAX_TOKENS], *tokens[NAME_MAX_TOKENS];
+	int nf = name_tokens(q, buf, sizeof(buf), found), nt = 0;
+	for (int i = 0; i < nf; i++) {   /* distinct tokens */
+		int j = 0;
+		while (j < nt && strcmp(tokens[j], found[i]))
+			j++;
+		if (j == nt)
+			tokens[nt++] = found[i];
+	}
+	const unsigned char *key = keyring_subkey(c->app->kr, KEY_BLIND);
+	int np = nt < PAIR_TOKENS ? nt : PAIR_TOKENS;
+	for (int i = 0; nt >= 2 && i < np; i++)
+		for (int j = i + 1; j < np; j++) {
+			case_name_pair(tokens[i], tokens[j], pair, sizeof(pair));
+			bkind[nb] = "name2";
+			if (blind_index(bi[nb++], key, "name2", pair) < 0)
+				return ERR_FAIL;
+		}
+	for (int i = nt >= 2 ? np : 0; i < nt; i++) {
+		bkind[nb] = "name";
+		if (blind_index(bi[nb++], key, "name", tokens[i]) < 0)
+			return ERR_FAIL;
+	}
+	bool has_doc = name_normalize_doc(q, doc, sizeof(doc)) == 0 && strlen(doc) >= 4;
+	if (has_doc && blind_index(doc_bi[0], key, "doc", doc) < 0)
+		return ERR_FAIL;
+
+	json_t *seen = json_object();
+	if (!seen)
+		return ERR_NOMEM;
+	/* One read transaction for the look-ups and the summaries (see case_get); ended before the audit. */
+	if (store_begin_read(c->db) < 0) {
+		json_decref(seen);
+		return ERR_FAIL;
+	}
+	/*
+	 * One look-up: read the blind index newest first (kind, value,
+	 * created_at, case_id) and stop at the page's end; the CROSS JOIN keeps
+	 * SQLite on that order.
+	 */
+	static const char one[] = "SELECT " CASE_COLS_Q " FROM case_blind b CROSS JOIN cases WHERE b.kind = '%s' "
+				  "AND b.value = ? AND cases.id = b.case_id AND dek IS NOT NULL AND %s "
+				  "ORDER BY b.created_at DESC, b.case_id DESC LIMIT ?";
+	if (has_doc) {
+		snprintf(sql, sizeof(sql), one, "doc", reach);
+		rc = search_run(c, sql, doc_bi, 1, reach_bind, limit, *items, seen);
+	}
+	if (rc == 0 && nb == 1) {
+		snprintf(sql, sizeof(sql), one, bkind[0], reach);
+		rc = search_run(c, sql, bi, 1, reach_bind, limit, *items, seen);
+	} else if (rc == 0 && nb > 1) {
+		/* Several look-ups: intersect them (each is small), then order what is left. */
+		size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS_Q " FROM (");
+		for (int i = 0; i < nb; i++)
 			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
 					      "%sSELECT case_id FROM case_blind WHERE kind = '%s' AND value = ?",
-					      i == 0 ? "" : is_doc ? " UNION " : " INTERSECT ", is_doc ? "doc" : "name");
-		}
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-				      ") AS m CROSS JOIN cases WHERE cases.id = m.case_id AND dek IS NOT NULL AND %s", reach);
+					      i == 0 ? "" : " INTERSECT ", bkind[i]);
+		snprintf(sql + n, sizeof(sql) - n,
+			 ") AS m CROSS JOIN cases WHERE cases.id = m.case_id AND dek IS NOT NULL AND %s "
+			 "ORDER BY cases.created_at DESC, cases.id DESC LIMIT ?", reach);
+		rc = search_run(c, sql, bi, nb, reach_bind, limit, *items, seen);
 	}
-	snprintf(sql + n, sizeof(sql) - n, " ORDER BY created_at DESC, id DESC LIMIT ?");
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st, sql) < 0)
-		return ERR_FAIL;
-	int k = 1;
-	for (int i = 0; i < nb; i++)
-		store_bind_blob(st, k++, bi[i], BLIND_BYTES);
-	if (reach_bind)
-		store_bind_text(st, k++, reach_bind);
-	if (nb == 0)
-		store_bind_text(st, k++, q);
-	store_bind_int64(st, k, limit);
-	int rc = summaries(c, st, limit, *items, NULL);
+	store_rollback(c->db);
+	json_decref(seen);
 	if (rc >= 0)
 		rc = ctx_audit_tx(c, "case.search", "case", NULL, "ok");
 	return rc < 0 ? rc : 0;
@@ -216,11 +340,9 @@ int case_list(struct ctx *c, const struct case_filter *f, int limit, json_t **it
 				      " AND (created_at < ? OR (created_at = ? AND id < ?))");
 	snprintf(sql + n, sizeof(sql) - n, " ORDER BY created_at DESC, id DESC LIMIT ?");
 	struct store_stmt *st;
-	if (store_prepare(c->db, &st, sql) < 0)
+	int k;
+	if (prepare_in_reach(c, sql, reach_bind, &st, &k) < 0)
 		return ERR_FAIL;
-	int k = 1;
-	if (reach_bind)
-		store_bind_text(st, k++, reach_bind);
 	if (f->status)
 		store_bind_text(st, k++, f->status);
 	if (f->assigned_to_me)
@@ -234,7 +356,12 @@ int case_list(struct ctx *c, const struct case_filter *f, int limit, json_t **it
 	}
 	store_bind_int64(st, k, limit + 1);
 	char cursor[64];
-	int rc = summaries(c, st, limit, *items, cursor);
+	if (store_begin_read(c->db) < 0) {
+		store_finalize(st);
+		return ERR_FAIL;
+	}
+	int rc = summaries(c, st, limit, *items, cursor);   /* in one read transaction, as case_get */
+	store_rollback(c->db);
 	if (rc >= 0 && cursor[0])
 		*next_cursor = xstrdup(cursor);
 	if (rc >= 0)

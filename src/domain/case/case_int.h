@@ -39,6 +39,9 @@ struct case_row {
 
 #define CASE_COLS "id, ref, org_id, created_by, assigned_to, status, external_ref, created_at, " \
 		  "updated_at, version, dek"
+/* The same, qualified, for joins with tables that share column names (case_blind.created_at). */
+#define CASE_COLS_Q "cases.id, cases.ref, cases.org_id, cases.created_by, cases.assigned_to, cases.status, " \
+		    "cases.external_ref, cases.created_at, cases.updated_at, cases.version, cases.dek"
 
 /* May the actor use p on a case of org_id created by created_by? */
 bool case_reaches(const struct ctx *c, enum perm p, const char *org_id, const char *created_by);
@@ -61,15 +64,19 @@ void case_row_read(struct store_stmt *st, struct case_row *cr);   /* columns CAS
 int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out);
 /* Open the case's data key into dek; ERR_CRYPTO (logged) when it does not open. */
 int case_dek_open(const struct ctx *c, const struct case_row *cr, unsigned char dek[DEK_BYTES]);
+/* The blind index entries of one entity item (names alone and in pairs, documents, birth years). */
+int case_item_index(struct ctx *c, const struct registry *r, const char *case_id, const char *entity,
+		    const json_t *values);
+/* The text of the "name2" blind index of two name tokens, in either order. */
+void case_name_pair(const char *a, const char *b, char *out, size_t size);
 /* Write one entity item: sealed record, facts, blind indexes. */
 int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 		  const unsigned char dek[DEK_BYTES], const char *entity, int item, const json_t *values);
 /* Read all values of the case into out (the JSON shape of case.h, without the row fields). */
 int case_values_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
 		     const unsigned char dek[DEK_BYTES], json_t *out);
-/* The same for one entity only ("person", ...); only NULL reads all. */
-int case_entity_read(struct ctx *c, const struct registry *r, const struct case_row *cr,
-		     const unsigned char dek[DEK_BYTES], const char *only, json_t *out);
+/* case_values_read with the case's data key opened and wiped here. */
+int case_values_open(struct ctx *c, const struct registry *r, const struct case_row *cr, json_t *out);
 /* Delete the records, facts and blind indexes, then write every item of doc again. */
 int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case_id,
 		       const unsigned char dek[DEK_BYTES], const json_t *doc);
