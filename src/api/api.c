@@ -66,6 +66,10 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/screenings", PERM_SCREENING, api_screenings_list, 0 },
 	{ "GET", "/api/v1/screenings/{id}", PERM_SCREENING, api_screenings_get, 0 },
 	{ "POST", "/api/v1/screenings/{id}/case", PERM_CASE_WRITE, api_screenings_attach, 0 },
+	{ "GET", "/api/v1/services", PERM_ORG_READ, api_services_list, ROUTE_READ_ONLY },
+	{ "GET", "/api/v1/services/{org_id}", PERM_ORG_READ, api_services_get, ROUTE_READ_ONLY },
+	{ "PUT", "/api/v1/services/{org_id}", PERM_DIRECTORY_WRITE, api_services_put, 0 },
+	{ "PATCH", "/api/v1/services/{org_id}/capacity", PERM_DIRECTORY_WRITE, api_services_capacity, 0 },
 };
 
 static bool changes_state(const char *method)

@@ -96,5 +96,9 @@ void api_screenings_create(struct http_request *req, void *call);
 void api_screenings_list(struct http_request *req, void *call);
 void api_screenings_get(struct http_request *req, void *call);
 void api_screenings_attach(struct http_request *req, void *call);
+void api_services_list(struct http_request *req, void *call);
+void api_services_get(struct http_request *req, void *call);
+void api_services_put(struct http_request *req, void *call);
+void api_services_capacity(struct http_request *req, void *call);
 
 #endif

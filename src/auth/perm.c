@@ -35,6 +35,7 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_SCREENING] = "screening",
 	[PERM_DECIDE] = "identification.decide",
 	[PERM_WORKLIST] = "worklist",
+	[PERM_DIRECTORY_WRITE] = "directory.write",
 };
 
 #define N SCOPE_NONE
@@ -45,7 +46,7 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 /*
  * Rows: roles. Columns: PUBLIC, SESSION, SIGNED_IN, ORG_READ, ORG_WRITE,
  * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE,
- * SCREENING, DECIDE, WORKLIST.
+ * SCREENING, DECIDE, WORKLIST, DIRECTORY_WRITE.
  * The analyst sees statistics only and the auditor the audit log only:
  * neither reads organisations' users or cases. The administrator runs the
  * installation and sees no case (need to know). A first responder sees the
@@ -54,18 +55,20 @@ static const char *const perm_names_tab[PERM_COUNT] = {
  * (police, prosecution, the body the law names) records and decides on its
  * organisation's cases; decisions on other organisations' cases come with
  * referrals. The work list shows deadlines (case references and dates, no
- * personal data): the coordinator's covers the country.
+ * personal data): the coordinator's covers the country. The service
+ * directory is kept by each organisation for itself (case managers, service
+ * providers) and by the coordinator and the administrator for all.
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk */
-	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A },
-	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O },
-	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N },
-	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  N },
-	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N },
-	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N },
-	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O },
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW */
+	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N, A  },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A  },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O  },
+	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N, N  },
+	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  N, O  },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N  },
+	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N, N  },
+	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O, N  },
 };
 #undef N
 #undef S

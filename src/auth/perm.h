@@ -37,6 +37,7 @@ enum perm {
 	PERM_SCREENING,          /* screen a person against indicators; read screenings */
 	PERM_DECIDE,             /* record an identification decision on a case */
 	PERM_WORKLIST,           /* the work list of deadlines */
+	PERM_DIRECTORY_WRITE,    /* change an organisation's entry in the service directory */
 	PERM_COUNT
 };
 

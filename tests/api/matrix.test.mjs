@@ -67,6 +67,13 @@ const MATRIX = [
   ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/decisions`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
   ['GET', '/worklist', null, [401, 403, 200, 200, 403, 403, 403, 403]],
   ['DELETE', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 204, 403, 403, 403, 403]],
+  // service directory: read with org.read; write with directory.write over one's own organisation
+  ['GET', '/services', null, [401, 200, 200, 200, 200, 200, 403, 403]],
+  ['PUT', (x) => `/services/${x.orgId}`, () => ({ services: ['Legal'], regions: ['Matrix Region'], languages: ['ar'], accepts: ['women'], accepting: true }),
+    [401, 200, 200, 200, 403, 200, 403, 403]],
+  ['GET', (x) => `/services/${x.orgId}`, null, [401, 200, 200, 200, 404, 200, 403, 403]],
+  // no capacity listed by the PUT above: 400 proves the call got past the permission check
+  ['PATCH', (x) => `/services/${x.orgId}/capacity`, () => ({ free: 1 }), [401, 400, 400, 400, 403, 400, 403, 403]],
   // last: ends each caller's session
   ['DELETE', '/session', null, [401, 204, 204, 204, 204, 204, 204, 204]],
 ];
@@ -129,11 +136,11 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 
 // The permissions each demo user's /me must list: the contract's role table.
 const PERMISSIONS = {
-  admin: ['org.read', 'org.write', 'user.read', 'user.write'],
-  coordinator: ['org.read', 'user.read', 'screening', 'worklist'],
-  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist'],
+  admin: ['org.read', 'org.write', 'user.read', 'user.write', 'directory.write'],
+  coordinator: ['org.read', 'user.read', 'screening', 'worklist', 'directory.write'],
+  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist', 'directory.write'],
   responder: ['org.read', 'case.read', 'case.write', 'screening'],
-  provider: ['org.read', 'screening'],
+  provider: ['org.read', 'screening', 'directory.write'],
   analyst: [],
   auditor: ['audit.read'],
   authority: ['org.read', 'case.read', 'case.write', 'screening', 'identification.decide', 'worklist'],
