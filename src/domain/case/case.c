@@ -10,7 +10,6 @@
 #include "../../core/clock.h"
 #include "../../core/log.h"
 #include "../../crypto/seal.h"
-#include "../names/names.h"
 #include "../org/org.h"
 #include "../registry/registry.h"
 
@@ -20,7 +19,7 @@ const struct case_part case_parts[] = {
 };
 const size_t case_n_parts = sizeof(case_parts) / sizeof(case_parts[0]);
 
-static bool is_secret(const struct field *f)
+bool case_field_secret(const struct field *f)
 {
 	return f->protection == PROT_IDENTIFYING || f->protection == PROT_SENSITIVE;
 }
@@ -115,105 +114,6 @@ static int put_fact(struct ctx *c, const char *case_id, const char *entity, int 
 	return rc < 0 ? rc : 0;
 }
 
-static int put_blind(struct ctx *c, const char *case_id, const char *kind, const char *normal)
-{
-	unsigned char bi[BLIND_BYTES];
-	if (blind_index(bi, keyring_subkey(c->app->kr, KEY_BLIND), kind, normal) < 0)
-		return ERR_FAIL;
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st, "INSERT INTO case_blind (case_id, kind, value, created_at) "
-				      "VALUES (?, ?, ?, (SELECT created_at FROM cases WHERE id = ?))") < 0)
-		return ERR_FAIL;
-	store_bind_text(st, 1, case_id);
-	store_bind_text(st, 2, kind);
-	store_bind_blob(st, 3, bi, sizeof(bi));
-	store_bind_text(st, 4, case_id);
-	int rc = store_step(st);
-	store_finalize(st);
-	return rc < 0 ? rc : 0;
-}
-
-/*
- * The distinct name tokens of one entity item, gathered from all its name
- * fields (in both scripts), indexed together once the item is complete:
- * each token alone ("name") and each pair of tokens ("name2", the two in
- * byte order joined by U+001F), so that a search for a full name finds the
- * few cases holding both tokens without reading the thousands holding a
- * common given name (docs/design-cases.md).
- */
-#define NAME_SET_MAX 16
-struct name_set {
-	char buf[NAME_SET_MAX * 64];
-	size_t used;
-	const char *tok[NAME_SET_MAX];
-	int n;
-};
-
-static void name_set_add(struct name_set *ns, const char *token)
-{
-	size_t len = strlen(token);
-	for (int i = 0; i < ns->n; i++)
-		if (!strcmp(ns->tok[i], token))
-			return;
-	if (ns->n == NAME_SET_MAX || ns->used + len + 1 > sizeof(ns->buf))
-		return;   /* a name this long is found by its first tokens */
-	memcpy(ns->buf + ns->used, token, len + 1);
-	ns->tok[ns->n++] = ns->buf + ns->used;
-	ns->used += len + 1;
-}
-
-void case_name_pair(const char *a, const char *b, char *out, size_t size)
-{
-	if (strcmp(a, b) > 0) {
-		const char *t = a;
-		a = b;
-		b = t;
-	}
-	snprintf(out, size, "%s\x1f%s", a, b);
-}
-
-static int name_set_put(struct ctx *c, const char *case_id, const struct name_set *ns)
-{
-	for (int i = 0; i < ns->n; i++) {
-		if (put_blind(c, case_id, "name", ns->tok[i]) < 0)
-			return ERR_FAIL;
-		for (int j = i + 1; j < ns->n; j++) {
-			char pair[2 * NAME_MAX_BYTES + 2];
-			case_name_pair(ns->tok[i], ns->tok[j], pair, sizeof(pair));
-			if (put_blind(c, case_id, "name2", pair) < 0)
-				return ERR_FAIL;
-		}
-	}
-	return 0;
-}
-
-/* The blind index entries of one searchable value (names go to ns, indexed later). */
-static int index_value(struct ctx *c, const char *case_id, const struct field *f, const char *value,
-		       struct name_set *ns)
-{
-	if (!strcmp(f->search, "name")) {
-		char buf[NAME_MAX_BYTES];
-		const char *tokens[NAME_MAX_TOKENS];
-		int n = name_tokens(value, buf, sizeof(buf), tokens);
-		for (int i = 0; i < n; i++)
-			name_set_add(ns, tokens[i]);
-		return n < 0 ? n : 0;
-	}
-	if (!strcmp(f->search, "doc")) {
-		char doc[NAME_MAX_BYTES];
-		if (name_normalize_doc(value, doc, sizeof(doc)) < 0 || !doc[0])
-			return 0;
-		return put_blind(c, case_id, "doc", doc);
-	}
-	if (!strcmp(f->search, "birth_year") && strlen(value) >= 4) {
-		char year[5];
-		memcpy(year, value, 4);
-		year[4] = '\0';
-		return put_blind(c, case_id, "birth_year", year);
-	}
-	return 0;
-}
-
 struct seal_ad case_record_ad(const char *entity, const char *case_id, int item, char *row, size_t size)
 {
 	snprintf(row, size, "%s:%d", case_id, item);
@@ -260,21 +160,6 @@ static int put_age_band(struct ctx *c, const struct registry *r, const char *cas
 	return rc;
 }
 
-int case_item_index(struct ctx *c, const struct registry *r, const char *case_id, const char *entity,
-		    const json_t *values)
-{
-	struct name_set ns = { .used = 0, .n = 0 };
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)values, key, v) {
-		const struct field *f = registry_field(r, entity, key);
-		if (f && !f->derived && is_secret(f) && f->search && json_is_string(v) &&
-		    index_value(c, case_id, f, json_string_value(v), &ns) < 0)
-			return ERR_FAIL;
-	}
-	return name_set_put(c, case_id, &ns);
-}
-
 int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 		    const unsigned char dek[DEK_BYTES], const char *entity, int item, const json_t *values)
 {
@@ -288,7 +173,7 @@ int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 			continue;
 		if (rc < 0)
 			break;
-		if (is_secret(f)) {
+		if (case_field_secret(f)) {
 			json_object_set(secret, key, v);
 		} else if (json_is_array(v)) {
 			size_t i;
@@ -460,7 +345,7 @@ int case_dek_open(const struct ctx *c, const struct case_row *cr, unsigned char 
 	return 0;
 }
 
-static int delete_where_case(struct ctx *c, const char *sql, const char *case_id)
+int case_delete_where(struct ctx *c, const char *sql, const char *case_id)
 {
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
@@ -474,9 +359,9 @@ static int delete_where_case(struct ctx *c, const char *sql, const char *case_id
 int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case_id,
 		       const unsigned char dek[DEK_BYTES], const json_t *doc)
 {
-	if (delete_where_case(c, "DELETE FROM case_records WHERE case_id = ?", case_id) < 0 ||
-	    delete_where_case(c, "DELETE FROM case_facts WHERE case_id = ?", case_id) < 0 ||
-	    delete_where_case(c, "DELETE FROM case_blind WHERE case_id = ?", case_id) < 0)
+	if (case_delete_where(c, "DELETE FROM case_records WHERE case_id = ?", case_id) < 0 ||
+	    case_delete_where(c, "DELETE FROM case_facts WHERE case_id = ?", case_id) < 0 ||
+	    case_delete_where(c, "DELETE FROM case_blind WHERE case_id = ?", case_id) < 0)
 		return ERR_FAIL;
 	for (size_t i = 0; i < case_n_parts; i++) {
 		const json_t *v = json_object_get(doc, case_parts[i].key);
@@ -761,105 +646,6 @@ int case_get(struct ctx *c, const char *ref, json_t **out)
 	return rc;
 }
 
-/* ---- erase ---- */
-
-/* ---- rebuilding the search index ---- */
-
-static int64_t count_where(struct ctx *c, const char *sql)
-{
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st, sql) < 0)
-		return ERR_FAIL;
-	int rc = store_step(st);
-	int64_t n = rc == STORE_ROW ? store_column_int64(st, 0) : rc < 0 ? rc : 0;
-	store_finalize(st);
-	return n;
-}
-
-/* Rebuild the blind index entries of one case from its values. */
-static int reindex_case(struct ctx *c, const struct registry *r, const struct case_row *cr)
-{
-	json_t *doc = json_object();
-	int rc = case_values_open(c, r, cr, doc);
-	if (rc == 0)
-		rc = delete_where_case(c, "DELETE FROM case_blind WHERE case_id = ?", cr->id);
-	for (size_t i = 0; rc == 0 && i < case_n_parts; i++) {
-		json_t *v = json_object_get(doc, case_parts[i].key);
-		if (!case_parts[i].many) {
-			if (json_is_object(v))
-				rc = case_item_index(c, r, cr->id, case_parts[i].entity, v);
-			continue;
-		}
-		size_t k;
-		json_t *item;
-		json_array_foreach(v, k, item) {
-			if (rc == 0 && json_is_object(item))
-				rc = case_item_index(c, r, cr->id, case_parts[i].entity, item);
-		}
-	}
-	json_decref(doc);
-	return rc;
-}
-
-int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total))
-{
-	const struct registry *r = registry_get();
-	int64_t version = count_where(c, "SELECT version FROM search_index");
-	if (version < 0 || !r)
-		return ERR_FAIL;
-	if (version >= CASE_SEARCH_INDEX_VERSION)
-		return 0;
-	int64_t total = count_where(c, "SELECT COUNT(*) FROM cases WHERE dek IS NOT NULL");
-	enum { PAGE = 200 };
-	struct case_row *rows = calloc(PAGE, sizeof(*rows));
-	char after[ID_HEX_LEN + 1] = "";
-	long done = 0;
-	int rc = rows ? 0 : ERR_NOMEM;
-	while (rc == 0) {
-		struct store_stmt *st;
-		if (store_begin(c->db) < 0 ||
-		    store_prepare(c->db, &st, "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND id > ? "
-					      "ORDER BY id LIMIT ?") < 0) {
-			rc = ERR_FAIL;
-			break;
-		}
-		store_bind_text(st, 1, after);
-		store_bind_int64(st, 2, PAGE);
-		int got = 0, src;
-		while ((src = store_step(st)) == STORE_ROW && got < PAGE)
-			case_row_read(st, &rows[got++]);
-		store_finalize(st);
-		rc = src < 0 ? src : 0;
-		for (int i = 0; rc == 0 && i < got; i++)
-			rc = reindex_case(c, r, &rows[i]);
-		if (rc == 0 && got < PAGE) {
-			struct store_stmt *up;
-			if (store_prepare(c->db, &up, "UPDATE search_index SET version = ?") < 0) {
-				rc = ERR_FAIL;
-			} else {
-				store_bind_int64(up, 1, CASE_SEARCH_INDEX_VERSION);
-				rc = store_step(up) < 0 ? ERR_FAIL : 0;
-				store_finalize(up);
-			}
-		}
-		if (rc == 0 && store_commit(c->db) < 0)
-			rc = ERR_FAIL;
-		if (rc < 0) {
-			store_rollback(c->db);
-			break;
-		}
-		long before = done;
-		done += got;
-		if (progress && (done / 10000 != before / 10000 || got < PAGE))
-			progress(done, (long)total);
-		if (got < PAGE)
-			break;
-		case_copy(after, sizeof(after), rows[got - 1].id);
-	}
-	free(rows);
-	return rc;
-}
-
 /* ---- records other modules attach to a case ---- */
 
 /*
@@ -961,6 +747,8 @@ int case_unseal(struct ctx *c, const struct case_handle *h, const char *table, c
 	return 0;
 }
 
+/* ---- erase ---- */
+
 int case_erase(struct ctx *c, const char *ref)
 {
 	struct case_row cr;
@@ -995,7 +783,7 @@ int case_erase(struct ctx *c, const char *ref)
 	for (size_t i = 0; case_attached_tables[i]; i++) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE case_id = ?", case_attached_tables[i]);
-		if (delete_where_case(c, sql, cr.id) < 0)
+		if (case_delete_where(c, sql, cr.id) < 0)
 			goto fail;
 	}
 	if (ctx_audit(c, "case.erase", "case", cr.id, "ok") < 0 || store_commit(c->db) < 0)

@@ -43,6 +43,10 @@ struct case_row {
 #define CASE_COLS_Q "cases.id, cases.ref, cases.org_id, cases.created_by, cases.assigned_to, cases.status, " \
 		    "cases.external_ref, cases.created_at, cases.updated_at, cases.version, cases.dek"
 
+/* Is the field's value sealed (identifying or sensitive), rather than a plain fact? */
+bool case_field_secret(const struct field *f);
+/* Run sql (one parameter: the case id) for a case: the deletions of erasure and rewriting. */
+int case_delete_where(struct ctx *c, const char *sql, const char *case_id);
 /* May the actor use p on a case of org_id created by created_by? */
 bool case_reaches(const struct ctx *c, enum perm p, const char *org_id, const char *created_by);
 /*

@@ -1,7 +1,7 @@
 /*
- * screening.c: storing screenings, reading them back, and attaching one to
- * a case (new or existing) with the urgent needs it revealed. The contract
- * is in screening.h; the rule that makes a result is set.h's.
+ * screening.c: storing screenings and reading them back (attaching one to a
+ * case is in screening_attach.c). The contract is in screening.h; the rule
+ * that makes a result is set.h's.
  *
  * What is sealed: {"answers": {id: "yes"|"no"}, "notes": text} (answers
  * left unknown are not stored: absent means unknown). Bound to
@@ -18,49 +18,26 @@
 #include "../case/case.h"
 #include "../registry/registry.h"
 #include "screening.h"
+#include "screening_int.h"
 #include "set.h"
 
-#define SCR_DEK_BYTES 32
-#define SCR_TABLE "screenings"
 
 static const char *const contexts[] = {
 	"hotline", "outreach", "labour_inspection", "police", "shelter", "border", "other", NULL,
 };
 
-static const char *const urgent_need_child = "ChildProtection";
-
-/* ---- a stored row ---- */
-
-struct scr_row {
-	char id[ID_HEX_LEN + 1];
-	char case_id[ID_HEX_LEN + 1];   /* "" when anonymous */
-	char case_ref[CASE_REF_MAX];    /* "" when anonymous */
-	char org_id[ID_HEX_LEN + 1];
-	char created_by[ID_HEX_LEN + 1];
-	int64_t created_at;
-	char set_key[SCREEN_KEY_MAX];
-	int set_version;
-	bool child;
-	enum screen_assessment assessment;
-	enum screen_result dim[DIM_COUNT];
-	char context[32];               /* "" when none */
-	bool has_dek;
-	unsigned char dek_sealed[SEAL_OVERHEAD + SCR_DEK_BYTES];
-	unsigned char *sealed;          /* owned */
-	size_t sealed_len;
-};
 
 #define SCR_COLS                                                                                          \
 	"s.id, s.case_id, s.org_id, s.created_by, s.created_at, s.set_key, s.set_version, s.child, "     \
 	"s.assessment, s.dims, s.context, s.dek, s.sealed, c.ref FROM screenings s "                      \
 	"LEFT JOIN cases c ON c.id = s.case_id "
 
-static void copy_text(char *out, size_t size, const char *s)
+void scr_copy(char *out, size_t size, const char *s)
 {
 	snprintf(out, size, "%s", s ? s : "");
 }
 
-static void row_release(struct scr_row *r)
+void scr_row_release(struct scr_row *r)
 {
 	free(r->sealed);
 	r->sealed = NULL;
@@ -99,16 +76,16 @@ static int parse_dims(const char *text, enum screen_result dim[DIM_COUNT])
 static int row_read(struct store_stmt *st, struct scr_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	copy_text(r->id, sizeof(r->id), store_column_text(st, 0));
-	copy_text(r->case_id, sizeof(r->case_id), store_column_text(st, 1));
-	copy_text(r->org_id, sizeof(r->org_id), store_column_text(st, 2));
-	copy_text(r->created_by, sizeof(r->created_by), store_column_text(st, 3));
+	scr_copy(r->id, sizeof(r->id), store_column_text(st, 0));
+	scr_copy(r->case_id, sizeof(r->case_id), store_column_text(st, 1));
+	scr_copy(r->org_id, sizeof(r->org_id), store_column_text(st, 2));
+	scr_copy(r->created_by, sizeof(r->created_by), store_column_text(st, 3));
 	r->created_at = store_column_int64(st, 4);
-	copy_text(r->set_key, sizeof(r->set_key), store_column_text(st, 5));
+	scr_copy(r->set_key, sizeof(r->set_key), store_column_text(st, 5));
 	r->set_version = (int)store_column_int64(st, 6);
 	r->child = store_column_int64(st, 7) != 0;
-	copy_text(r->context, sizeof(r->context), store_column_text(st, 10));
-	copy_text(r->case_ref, sizeof(r->case_ref), store_column_text(st, 13));
+	scr_copy(r->context, sizeof(r->context), store_column_text(st, 10));
+	scr_copy(r->case_ref, sizeof(r->case_ref), store_column_text(st, 13));
 	if (parse_assessment(store_column_text(st, 8), &r->assessment) < 0 ||
 	    parse_dims(store_column_text(st, 9), r->dim) < 0) {
 		log_error("screening row is malformed", "screening=%s", r->id);
@@ -141,7 +118,7 @@ static bool valid_id(const char *id)
 }
 
 /* ERR_NOT_FOUND when there is no such row. */
-static int row_load(struct ctx *c, const char *id, struct scr_row *r)
+int scr_row_load(struct ctx *c, const char *id, struct scr_row *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (!valid_id(id))
@@ -157,12 +134,12 @@ static int row_load(struct ctx *c, const char *id, struct scr_row *r)
 		rc = ERR_NOT_FOUND;
 	store_finalize(st);
 	if (rc < 0)
-		row_release(r);
+		scr_row_release(r);
 	return rc < 0 ? rc : 0;
 }
 
 /* Is the screening in the caller's PERM_SCREENING scope? */
-static bool in_screening_scope(const struct ctx *c, const struct scr_row *r)
+bool scr_in_scope(const struct ctx *c, const struct scr_row *r)
 {
 	switch (ctx_scope(c, PERM_SCREENING)) {
 	case SCOPE_ALL:
@@ -210,7 +187,7 @@ static int own_seal(struct ctx *c, const char *id, const char *plain, size_t len
 }
 
 /* Open the sealed answers of an anonymous screening with its own key. */
-static int own_open(struct ctx *c, const struct scr_row *r, unsigned char **plain, size_t *plain_len)
+int scr_own_open(struct ctx *c, const struct scr_row *r, unsigned char **plain, size_t *plain_len)
 {
 	unsigned char dek[SCR_DEK_BYTES];
 	size_t dek_len = 0;
@@ -239,7 +216,7 @@ static int own_open(struct ctx *c, const struct scr_row *r, unsigned char **plai
 	return 0;
 }
 
-static void wipe_free(void *p, size_t len)
+void scr_wipe_free(void *p, size_t len)
 {
 	if (p) {
 		sodium_memzero(p, len);
@@ -261,12 +238,12 @@ static int open_content(struct ctx *c, const struct scr_row *r, json_t **content
 		if (rc == 0)
 			rc = case_unseal(c, &h, SCR_TABLE, "sealed", r->id, r->sealed, r->sealed_len, &plain, &len);
 	} else {
-		rc = own_open(c, r, &plain, &len);
+		rc = scr_own_open(c, r, &plain, &len);
 	}
 	if (rc < 0)
 		return rc == ERR_NOT_FOUND ? ERR_NOT_FOUND : ERR_CRYPTO;
 	*content = json_loadb((const char *)plain, len, 0, NULL);
-	wipe_free(plain, len);
+	scr_wipe_free(plain, len);
 	if (!json_is_object(*content)) {
 		json_decref(*content);
 		*content = NULL;
@@ -277,7 +254,7 @@ static int open_content(struct ctx *c, const struct scr_row *r, json_t **content
 
 /* ---- the result ---- */
 
-static json_t *next_steps(enum screen_assessment a, bool child, bool has_case)
+json_t *scr_next_steps(enum screen_assessment a, bool child, bool has_case)
 {
 	bool likely = a == ASSESS_LIKELY_VICTIM, insufficient = a == ASSESS_INSUFFICIENT;
 	json_t *steps = json_array();
@@ -328,7 +305,7 @@ static json_t *result_json(const struct scr_row *r, const struct screen_set *s, 
 			 r->case_ref[0] ? json_string(r->case_ref) : json_null(), "created_at",
 			 (json_int_t)r->created_at, "assessment", screen_assessment_key(r->assessment),
 			 "child_protection", r->child, "dimensions", dims, "next_steps",
-			 next_steps(r->assessment, r->child, r->case_ref[0] != '\0'));
+			 scr_next_steps(r->assessment, r->child, r->case_ref[0] != '\0'));
 }
 
 /* A few sets kept while one request reads several screenings. */
@@ -582,22 +559,22 @@ int screening_create(struct ctx *c, const struct screening_input *in, json_t **r
 					 rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
 			goto out;
 		}
-		copy_text(r.case_id, sizeof(r.case_id), h.id);
-		copy_text(r.case_ref, sizeof(r.case_ref), h.ref);
+		scr_copy(r.case_id, sizeof(r.case_id), h.id);
+		scr_copy(r.case_ref, sizeof(r.case_ref), h.ref);
 	}
 
 	struct screen_outcome o;
 	screen_evaluate(s, answers, &o);
 	random_id(r.id);
-	copy_text(r.org_id, sizeof(r.org_id), c->actor.org_id);
-	copy_text(r.created_by, sizeof(r.created_by), c->actor.user_id);
+	scr_copy(r.org_id, sizeof(r.org_id), c->actor.org_id);
+	scr_copy(r.created_by, sizeof(r.created_by), c->actor.user_id);
 	r.created_at = clock_now();
-	copy_text(r.set_key, sizeof(r.set_key), s->key);
+	scr_copy(r.set_key, sizeof(r.set_key), s->key);
 	r.set_version = s->version;
 	r.child = s->child;
 	r.assessment = o.assessment;
 	memcpy(r.dim, o.dim, sizeof(r.dim));
-	copy_text(r.context, sizeof(r.context), in->context);
+	scr_copy(r.context, sizeof(r.context), in->context);
 	plain = content_text(s, answers, in->notes);
 	dims = dims_text(&o);
 	if (!plain || !dims) {
@@ -631,7 +608,7 @@ int screening_create(struct ctx *c, const struct screening_input *in, json_t **r
 	rc = *result ? 0 : problem_set(pb, ERR_NOMEM, "internal", NULL);
 out:
 	if (plain)
-		wipe_free(plain, plain_len);
+		scr_wipe_free(plain, plain_len);
 	free(dims);
 	free(sealed);
 	free(answers);
@@ -646,16 +623,16 @@ int screening_get(struct ctx *c, const char *id, json_t **out)
 	struct scr_row r;
 	struct set_cache cache = { .n = 0 };
 	*out = NULL;
-	int rc = row_load(c, id, &r);
+	int rc = scr_row_load(c, id, &r);
 	if (rc < 0)
 		return rc;
-	bool reach = in_screening_scope(c, &r);
+	bool reach = scr_in_scope(c, &r);
 	if (!reach && r.case_id[0]) {
 		struct case_handle h;
 		reach = case_lookup_id(c, r.case_id, PERM_CASE_READ, &h) == 0;
 	}
 	if (!reach) {
-		row_release(&r);
+		scr_row_release(&r);
 		return ERR_NOT_FOUND;
 	}
 	rc = row_json(c, &cache, &r, true, out);
@@ -666,7 +643,7 @@ int screening_get(struct ctx *c, const char *id, json_t **out)
 		*out = NULL;
 	}
 	cache_release(&cache);
-	row_release(&r);
+	scr_row_release(&r);
 	return rc;
 }
 
@@ -716,7 +693,7 @@ int screening_list(struct ctx *c, const char *case_ref, int limit, json_t **item
 		rc = row_read(st, &r);
 		if (rc == 0)
 			rc = row_json(c, &cache, &r, false, &item);
-		row_release(&r);
+		scr_row_release(&r);
 		if (rc < 0)
 			break;
 		json_array_append_new(list, item);
@@ -731,269 +708,4 @@ int screening_list(struct ctx *c, const char *case_ref, int limit, json_t **item
 	}
 	*items = list;
 	return 0;
-}
-
-/* ---- attaching to a case ---- */
-
-/* Add the values of add (strings) not yet in arr; returns how many were added. */
-static int union_into(json_t *arr, const json_t *add)
-{
-	int n = 0;
-	size_t i, j;
-	json_t *v, *w;
-	json_array_foreach((json_t *)add, i, v) {
-		bool seen = false;
-		json_array_foreach(arr, j, w)
-			seen = seen || json_equal(v, w);
-		if (!seen) {
-			json_array_append(arr, v);
-			n++;
-		}
-	}
-	return n;
-}
-
-/* The urgent needs to record: the given ones (checked against the registry) and, for a child, ChildProtection. */
-static int needs_from(const struct scr_row *r, const json_t *given, json_t **needs, struct problem *pb)
-{
-	const struct registry *reg = registry_get();
-	const struct field *f = reg ? registry_field(reg, "victim", "urgent_needs") : NULL;
-	*needs = NULL;
-	if (!f)
-		return problem_set(pb, ERR_FAIL, "internal", NULL);
-	json_t *list = json_array();
-	size_t i;
-	json_t *v;
-	if (given && !json_is_array(given)) {
-		json_decref(list);
-		return problem_set(pb, ERR_INVALID, "wrong_type", "urgent_needs");
-	}
-	json_array_foreach((json_t *)given, i, v) {
-		if (!json_is_string(v) || !field_choice(f, json_string_value(v))) {
-			json_decref(list);
-			return problem_set(pb, ERR_INVALID, "invalid", "urgent_needs");
-		}
-	}
-	if (given)
-		union_into(list, given);
-	if (r->child && field_choice(f, urgent_need_child)) {
-		json_t *one = json_pack("[s]", urgent_need_child);
-		union_into(list, one);
-		json_decref(one);
-	}
-	*needs = list;
-	return 0;
-}
-
-/* A trafficking status for a victim record that has none: "possible" until someone decides. */
-static const char *possible_status(void)
-{
-	const struct registry *reg = registry_get();
-	const struct field *f = reg ? registry_field(reg, "victim", "trafficking_status") : NULL;
-	if (!f || f->n_choices == 0)
-		return NULL;
-	for (size_t i = 0; i < f->n_choices; i++)
-		if (!strncmp(f->choices[i].value, "Possible", 8))
-			return f->choices[i].value;
-	return f->choices[0].value;
-}
-
-/*
- * Values to set on victim: the union of the recorded urgent needs and needs,
- * and a trafficking status when the record has none. NULL when nothing changes.
- */
-static json_t *victim_values(const json_t *victim, const json_t *needs)
-{
-	const json_t *cur = json_object_get(victim, "urgent_needs");
-	json_t *all = json_is_array(cur) ? json_copy((json_t *)cur) : json_array();
-	int added = union_into(all, needs);
-	if (added == 0) {
-		json_decref(all);
-		return NULL;
-	}
-	json_t *values = json_pack("{s:o}", "urgent_needs", all);
-	const char *status = possible_status();
-	if (values && !json_object_get(victim, "trafficking_status") && status)
-		json_object_set_new(values, "trafficking_status", json_string(status));
-	return values;
-}
-
-/* The case body to create, with the urgent needs in its victim object. Caller's. */
-static json_t *case_body_with(const json_t *body, const json_t *needs)
-{
-	json_t *copy = json_deep_copy(body);
-	if (!copy || json_array_size(needs) == 0)
-		return copy;
-	json_t *victim = json_object_get(copy, "victim");
-	if (victim && !json_is_object(victim))
-		return copy;   /* case_create_tx refuses it with its own field */
-	if (!victim) {
-		victim = json_object();
-		json_object_set_new(copy, "victim", victim);
-	}
-	json_t *cur = json_object_get(victim, "urgent_needs");
-	if (cur && !json_is_array(cur))
-		return copy;
-	json_t *values = victim_values(victim, needs);
-	if (values)
-		json_object_update(victim, values);
-	json_decref(values);
-	return copy;
-}
-
-/* Prefix the field of a problem found in the case body with "case.". */
-static void prefix_case(struct problem *pb)
-{
-	if (!pb->field[0])
-		return;
-	char field[sizeof(pb->field)];
-	if ((size_t)snprintf(field, sizeof(field), "case.%s", pb->field) < sizeof(field))
-		copy_text(pb->field, sizeof(pb->field), field);
-}
-
-/*
- * Inside the open transaction: re-seal the screening's answers with the
- * case's key, drop its own key, audit. ERR_CONFLICT when it was attached
- * meanwhile.
- */
-static int attach_tx(struct ctx *c, const char *id, const char *ref, struct scr_row *r)
-{
-	struct case_handle h;
-	unsigned char *plain = NULL, *sealed = NULL;
-	size_t plain_len = 0, sealed_len = 0;
-	int rc = case_lookup(c, ref, PERM_CASE_WRITE, &h);
-	if (rc < 0)
-		return rc;
-	row_release(r);
-	rc = row_load(c, id, r);   /* again, inside the transaction */
-	if (rc < 0)
-		return rc;
-	if (r->case_id[0])
-		return ERR_CONFLICT;
-	rc = own_open(c, r, &plain, &plain_len);
-	if (rc == 0)
-		rc = case_seal(c, &h, SCR_TABLE, "sealed", r->id, plain, plain_len, &sealed, &sealed_len);
-	wipe_free(plain, plain_len);
-	if (rc < 0)
-		return rc;
-	struct store_stmt *st;
-	rc = store_prepare(c->db, &st,
-			   "UPDATE screenings SET case_id = ?, dek = NULL, sealed = ? WHERE id = ? AND case_id IS NULL");
-	if (rc == 0) {
-		store_bind_text(st, 1, h.id);
-		store_bind_blob(st, 2, sealed, sealed_len);
-		store_bind_text(st, 3, r->id);
-		rc = store_step(st);
-		if (rc >= 0)
-			rc = store_changes(st) == 1 ? 0 : ERR_CONFLICT;
-		store_finalize(st);
-	}
-	free(sealed);
-	if (rc == 0)
-		rc = ctx_audit(c, "screening.attach", "screening", r->id, "ok");
-	if (rc == 0) {
-		copy_text(r->case_id, sizeof(r->case_id), h.id);
-		copy_text(r->case_ref, sizeof(r->case_ref), h.ref);
-	}
-	return rc;
-}
-
-static int attach_problem(int rc, struct problem *pb)
-{
-	if (rc == ERR_NOT_FOUND)
-		return problem_set(pb, rc, "not_found", NULL);
-	if (rc == ERR_CONFLICT)
-		return problem_set(pb, rc, "already_attached", NULL);
-	return problem_set(pb, ERR_FAIL, "internal", NULL);
-}
-
-int screening_attach(struct ctx *c, const char *id, const struct screening_attach *a, json_t **out,
-		     struct problem *pb)
-{
-	struct scr_row r;
-	json_t *needs = NULL, *body = NULL, *values = NULL;
-	char ref[CASE_REF_MAX] = "";
-	*out = NULL;
-	int rc = row_load(c, id, &r);
-	if (rc == 0 && !in_screening_scope(c, &r))
-		rc = ERR_NOT_FOUND;
-	if (rc < 0) {
-		row_release(&r);
-		return attach_problem(rc, pb);
-	}
-	if (!a->case_body && !a->ref) {
-		rc = problem_set(pb, ERR_INVALID, "missing_field", "case");
-		goto out;
-	}
-	if (a->case_body && a->ref) {
-		rc = problem_set(pb, ERR_INVALID, "invalid", "ref");
-		goto out;
-	}
-	rc = needs_from(&r, a->urgent_needs, &needs, pb);
-	if (rc < 0)
-		goto out;
-	if (r.case_id[0]) {
-		rc = attach_problem(ERR_CONFLICT, pb);
-		goto out;
-	}
-
-	if (a->case_body) {
-		body = case_body_with(a->case_body, needs);
-		if (!body) {
-			rc = problem_set(pb, ERR_NOMEM, "internal", NULL);
-			goto out;
-		}
-		if (store_begin(c->db) < 0) {
-			rc = problem_set(pb, ERR_FAIL, "internal", NULL);
-			goto out;
-		}
-		rc = case_create_tx(c, body, ref, pb);
-		if (rc < 0) {
-			store_rollback(c->db);
-			prefix_case(pb);
-			goto out;
-		}
-	} else {
-		struct case_handle h;
-		rc = case_lookup(c, a->ref, PERM_CASE_WRITE, &h);
-		if (rc < 0) {
-			rc = attach_problem(rc, pb);
-			goto out;
-		}
-		copy_text(ref, sizeof(ref), h.ref);
-		if (json_array_size(needs) > 0) {
-			/* Add to the needs already recorded (case.read audited: the values are read). */
-			json_t *doc = NULL;
-			rc = case_get(c, ref, &doc);
-			if (rc < 0) {
-				rc = attach_problem(rc, pb);
-				goto out;
-			}
-			values = victim_values(json_object_get(doc, "victim"), needs);
-			json_decref(doc);
-		}
-		if (values)
-			rc = case_set_values_begin(c, ref, PERM_CASE_WRITE, "victim", values, "case.update", pb);
-		else
-			rc = store_begin(c->db) < 0 ? problem_set(pb, ERR_FAIL, "internal", NULL) : 0;
-		if (rc < 0)
-			goto out;   /* rolled back; pb says why */
-	}
-	rc = attach_tx(c, id, ref, &r);
-	if (rc == 0 && store_commit(c->db) < 0)
-		rc = ERR_FAIL;
-	if (rc < 0) {
-		store_rollback(c->db);
-		rc = attach_problem(rc, pb);
-		goto out;
-	}
-	*out = json_pack("{s:s, s:s, s:o}", "ref", ref, "screening", r.id, "next_steps",
-			 next_steps(r.assessment, r.child, true));
-	rc = *out ? 0 : problem_set(pb, ERR_NOMEM, "internal", NULL);
-out:
-	json_decref(needs);
-	json_decref(body);
-	json_decref(values);
-	row_release(&r);
-	return rc;
 }
