@@ -37,6 +37,8 @@ void api_json(struct http_request *req, int status, json_t *body);   /* steals b
 void api_no_content(struct http_request *req);
 /* An error by public code: the status and both-language message come from one table. */
 void api_error(struct http_request *req, const char *code, const char *field);
+/* The error for a failed read or action without a problem: 404 not_found for ERR_NOT_FOUND, else 500 internal. */
+void api_error_rc(struct http_request *req, int rc);
 /* An error from a domain struct problem (adds current_version for stale_version). */
 void api_problem(struct http_request *req, const struct problem *pb);
 /* A request body rejected by jsonin_parse. */

@@ -77,7 +77,7 @@ void api_cases_get(struct http_request *req, void *p)
 	json_t *out;
 	int rc = case_get(&call->ctx, req->params[0], &out);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, out);
@@ -88,7 +88,7 @@ void api_cases_delete(struct http_request *req, void *p)
 	struct api_call *call = p;
 	int rc = case_erase(&call->ctx, req->params[0]);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_no_content(req);
@@ -166,7 +166,7 @@ void api_cases_comments_list(struct http_request *req, void *p)
 	int rc = case_comments_list(&call->ctx, req->params[0], &items);
 	if (rc < 0) {
 		json_decref(items);
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, json_pack("{s:o}", "items", items));
@@ -197,7 +197,7 @@ void api_cases_assignees(struct http_request *req, void *p)
 	int rc = case_assignees(&call->ctx, req->params[0], &items);
 	if (rc < 0) {
 		json_decref(items);
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, json_pack("{s:o}", "items", items));

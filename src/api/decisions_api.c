@@ -40,7 +40,7 @@ void api_decisions_list(struct http_request *req, void *p)
 	json_t *out;
 	int rc = ident_list(&call->ctx, req->params[0], &out);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, out);

@@ -97,7 +97,7 @@ void api_services_get(struct http_request *req, void *p)
 	struct directory_entry e;
 	int rc = directory_get(&call->ctx, req->params[0], &e);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, entry_json(&e));

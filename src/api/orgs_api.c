@@ -72,7 +72,7 @@ void api_orgs_get(struct http_request *req, void *p)
 	struct org o;
 	int rc = org_get(&call->ctx, req->params[0], &o);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	if (ctx_audit_tx(&call->ctx, "org.read", "org", o.id, "ok") < 0) {

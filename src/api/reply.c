@@ -101,6 +101,11 @@ void api_error(struct http_request *req, const char *code, const char *field)
 	api_json(req, e->status, error_body(e, field, NULL));
 }
 
+void api_error_rc(struct http_request *req, int rc)
+{
+	api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+}
+
 void api_problem(struct http_request *req, const struct problem *pb)
 {
 	const struct error_entry *e = find_error(pb->code ? pb->code : "internal");

@@ -7,11 +7,6 @@
 #include "../domain/screening/screening.h"
 #include "api.h"
 
-static void reply_rc(struct http_request *req, int rc)
-{
-	api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
-}
-
 void api_screenings_create(struct http_request *req, void *p)
 {
 	struct api_call *call = p;
@@ -57,7 +52,7 @@ void api_screenings_get(struct http_request *req, void *p)
 	json_t *out;
 	int rc = screening_get(&call->ctx, req->params[0], &out);
 	if (rc < 0) {
-		reply_rc(req, rc);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, out);
@@ -77,7 +72,7 @@ void api_screenings_list(struct http_request *req, void *p)
 	json_t *items;
 	int rc = screening_list(&call->ctx, ref, limit, &items);
 	if (rc < 0) {
-		reply_rc(req, rc);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, json_pack("{s:o}", "items", items));

@@ -344,7 +344,7 @@ void api_cases_subject_export(struct http_request *req, void *p)
 	if (rc == 0 && (rc = add_related(&call->ctx, req->params[0], doc)) < 0)
 		json_decref(doc);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	if (!html) {

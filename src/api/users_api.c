@@ -91,7 +91,7 @@ void api_users_get(struct http_request *req, void *p)
 	struct user u;
 	int rc = user_get(&call->ctx, req->params[0], &u);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	if (ctx_audit_tx(&call->ctx, "user.read", "user", u.id, "ok") < 0) {
@@ -151,7 +151,7 @@ void api_users_password(struct http_request *req, void *p)
 	char password[ONE_TIME_PASSWORD_LEN + 1];
 	int rc = user_reset_password(&call->ctx, req->params[0], password);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_json(req, 200, json_pack("{s:s}", "password", password));
@@ -162,7 +162,7 @@ void api_users_totp_delete(struct http_request *req, void *p)
 	struct api_call *call = p;
 	int rc = user_reset_totp(&call->ctx, req->params[0]);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_no_content(req);
@@ -173,7 +173,7 @@ void api_users_sessions_delete(struct http_request *req, void *p)
 	struct api_call *call = p;
 	int rc = user_end_sessions(&call->ctx, req->params[0]);
 	if (rc < 0) {
-		api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
+		api_error_rc(req, rc);
 		return;
 	}
 	api_no_content(req);
