@@ -8,7 +8,7 @@
 MODE ?= release
 B := build/$(MODE)
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc xlsxwriter expat libzip
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium liboath libutf8proc xlsxwriter expat libzip libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
@@ -112,6 +112,11 @@ $(B)/bench/gen_cases: bench/gen_cases.c $(B)/libihala.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libihala.a $(PKG_LIBS) $(LDOPT)
 
+# The referral benchmark's generator (bench/referrals.sh), the same way.
+$(B)/bench/gen_referrals: bench/gen_referrals.c $(B)/libihala.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libihala.a $(PKG_LIBS) -lm $(LDOPT)
+
 # libFuzzer targets (clang): the library is compiled once with coverage
 # instrumentation and ASan/UBSan, then each target links against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -146,9 +151,10 @@ test: deps
 	@bash scripts/test.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory MODE=release all build/release/bench/gen_cases
+	@$(MAKE) --no-print-directory MODE=release all build/release/bench/gen_cases build/release/bench/gen_referrals
 	@bash bench/run.sh
 	@bash bench/cases.sh
+	@bash bench/referrals.sh
 
 lint:
 	@bash scripts/lint.sh

@@ -10,6 +10,7 @@ debs=(
   build-essential pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev
   libsodium-dev liboath-dev libutf8proc-dev libcmocka-dev libgnutls28-dev libxlsxwriter-dev libexpat1-dev libzip-dev
+  libcurl4-openssl-dev
   postgresql postgresql-contrib
   chromium
   curl wrk procps openssl

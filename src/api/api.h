@@ -102,5 +102,24 @@ void api_services_list(struct http_request *req, void *call);
 void api_services_get(struct http_request *req, void *call);
 void api_services_put(struct http_request *req, void *call);
 void api_services_capacity(struct http_request *req, void *call);
+void api_notifications_list(struct http_request *req, void *call);
+void api_notifications_read(struct http_request *req, void *call);
+void api_plan_get(struct http_request *req, void *call);
+void api_plan_put(struct http_request *req, void *call);
+void api_plan_item_add(struct http_request *req, void *call);
+void api_plan_item_patch(struct http_request *req, void *call);
+void api_plan_services_list(struct http_request *req, void *call);
+void api_plan_service_log(struct http_request *req, void *call);
+void api_referrals_create(struct http_request *req, void *call);
+void api_referrals_list(struct http_request *req, void *call);
+void api_referrals_overview(struct http_request *req, void *call);
+void api_referrals_get(struct http_request *req, void *call);
+void api_referrals_form(struct http_request *req, void *call);
+void api_referrals_transition(struct http_request *req, void *call);
+void api_referral_profiles_list(struct http_request *req, void *call);
+void api_referral_profiles_create(struct http_request *req, void *call);
+void api_referral_profiles_put(struct http_request *req, void *call);
+void api_cases_transfer(struct http_request *req, void *call);
+void api_cases_transfers(struct http_request *req, void *call);
 
 #endif

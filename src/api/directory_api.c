@@ -26,13 +26,17 @@ static json_t *entry_json(const struct directory_entry *e)
 				   ? json_pack("{s:I, s:I}", "total", (json_int_t)e->capacity_total, "free",
 					       (json_int_t)e->capacity_free)
 				   : json_null();
-	return json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:I}",
+	json_t *obj = json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:I}",
 			 "org_id", e->org_id, "org_name", "en", e->org_name_en, "ar", e->org_name_ar,
 			 "org_type", e->org_type, "services", codes_json(e->services, e->n_services),
 			 "regions", codes_json((const char *const *)e->regions, e->n_regions),
 			 "languages", langs, "accepts", codes_json(e->accepts, e->n_accepts),
 			 "capacity", capacity, "accepting", e->accepting, "note", e->note,
 			 "updated_at", (json_int_t)e->updated_at);
+	/* Only for those who may change the entry (directory.h), and only when one is set. */
+	if (obj && e->notify_email_shown && e->notify_email[0])
+		json_object_set_new(obj, "notify_email", json_string(e->notify_email));
+	return obj;
 }
 
 static json_t *service_types_json(void)
@@ -170,6 +174,7 @@ void api_services_put(struct http_request *req, void *p)
 		{ "capacity", JF_ANY, 0, 0 },
 		{ "accepting", JF_BOOL, 1, 0 },
 		{ "note", JF_STRING, 0, 4096 },
+		{ "notify_email", JF_STRING, 0, 320 },
 	};
 	json_t *body = api_body(call, fields, sizeof(fields) / sizeof(fields[0]));
 	if (!body)
@@ -186,6 +191,7 @@ void api_services_put(struct http_request *req, void *p)
 	in->n_accepts = strings(body, "accepts", in->accepts);
 	in->accepting = jsonin_bool(body, "accepting", 0) != 0;
 	in->note = jsonin_str(body, "note");
+	in->notify_email = jsonin_str(body, "notify_email");   /* absent or null: keep */
 	if (capacity_in(call, body, in) < 0)
 		goto out;
 	struct directory_entry e;

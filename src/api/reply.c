@@ -54,8 +54,14 @@ static const struct error_entry errors[] = {
 	{ "bad_path", 400, "Bad path.", "مسار غير صالح." },
 	{ "future_date", 400, "The date is in the future.", "التاريخ في المستقبل." },
 	{ "date_before_previous", 400, "The date is before the date of the current decision.", "التاريخ سابق لتاريخ القرار الحالي." },
-	{ "illegal_transition", 409, "This decision cannot follow the current decision on the case.", "لا يمكن أن يلي هذا القرارُ القرارَ الحالي في الحالة." },
+	{ "illegal_transition", 409, "This step cannot follow the current state (of the decision or referral).", "لا يمكن أن تلي هذه الخطوةُ الحالةَ الراهنة (للقرار أو الإحالة)." },
+	{ "consent_required", 409, "The person has not consented to referral within the country. Record the consent, or ask a supervisor to override with a reason.", "لم يوافق الشخص على الإحالة داخل البلد. سجّل الموافقة، أو اطلب من المشرف التجاوز مع ذكر السبب." },
+	{ "consent_withdrawn", 409, "The person withdrew or refused consent to referral within the country: nothing more may be shared.", "سحب الشخص موافقته على الإحالة داخل البلد أو رفضها: لا يجوز مشاركة أي شيء آخر." },
+	{ "case_closed", 409, "The case is closed.", "الحالة مغلقة." },
+	{ "not_accepting", 409, "This organisation takes no referrals at the moment.", "هذه المنظمة لا تستقبل إحالات حاليًا." },
+	{ "service_not_offered", 400, "The receiving organisation does not offer this service.", "المنظمة المستقبِلة لا تقدّم هذه الخدمة." },
 	{ "stale_decision", 409, "Another decision was recorded in the meantime. Reload and try again.", "سُجّل قرار آخر في الأثناء. أعد التحميل وحاول مجددًا." },
+	{ "plan_item_in_use", 409, "Services were logged against this plan item: cancel it instead of removing it.", "سُجّلت خدمات مقابل بند الخطة هذا: ألغِه بدلًا من حذفه." },
 	{ "internal", 500, "Something went wrong on the server.", "حدث خطأ في الخادم." },
 };
 

@@ -14,16 +14,23 @@
  * Beside the case's own values the copy holds what other modules recorded
  * about the person: the screenings of the case (list, date, assessment, the
  * dimensions and the indicators answered yes) and the identification
- * decisions (status, date, deciding organisation, reasons). Staff are left
- * out there too (no ids of who screened or recorded).
+ * decisions (status, date, deciding organisation, reasons), whom the data was
+ * shared with (referrals: organisation, services, date, state, fields; transfers), the support plan
+ * (goals, actions, responsible organisations, dates, statuses) and the
+ * services delivered (date, type, organisation, note). Staff are left out
+ * there too (no ids of who screened, recorded, changed or logged).
  */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../domain/case/retention.h"
+#include "../domain/directory/directory.h"
 #include "../domain/ident/decision.h"
+#include "../domain/plan/plan.h"
+#include "../domain/referral/referral.h"
 #include "../domain/screening/screening.h"
 #include "api.h"
 
@@ -209,6 +216,87 @@ static void put_related(struct buf *b, const json_t *doc)
 	}
 }
 
+static const struct word plan_statuses[] = {
+	{ "planned", "planned", "مخطط" },
+	{ "in_progress", "in progress", "قيد التنفيذ" },
+	{ "done", "done", "منجز" },
+	{ "cancelled", "cancelled", "ملغى" },
+	{ NULL, NULL, NULL },
+};
+
+/* A support type in both languages, from the directory's labels. */
+static void put_support_type(struct buf *b, const char *code)
+{
+	const struct directory_service *d = directory_service_find(code);
+	put_escaped(b, d ? d->label.en : code);
+	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
+	put_escaped(b, d ? d->label.ar : code);
+	buf_puts(b, "</span>");
+}
+
+static void put_names(struct buf *b, const json_t *names)
+{
+	put_escaped(b, lang(names, "en"));
+	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
+	put_escaped(b, lang(names, "ar"));
+	buf_puts(b, "</span>");
+}
+
+/* The support plan and services sections (add_plan's shape). */
+static void put_plan(struct buf *b, const json_t *doc)
+{
+	const json_t *list = json_object_get(doc, "support_plan");
+	size_t i;
+	json_t *s;
+	if (json_array_size(list)) {
+		buf_puts(b, "<section>\n<h2>Support plan · <span lang=\"ar\" dir=\"rtl\">خطة الدعم</span></h2>\n"
+			    "<table>\n<thead><tr><th scope=\"col\">Support · <span lang=\"ar\" dir=\"rtl\">الدعم</span></th>"
+			    "<th scope=\"col\">Goal · <span lang=\"ar\" dir=\"rtl\">الهدف</span></th>"
+			    "<th scope=\"col\">Actions · <span lang=\"ar\" dir=\"rtl\">الإجراءات</span></th>"
+			    "<th scope=\"col\">Responsible · <span lang=\"ar\" dir=\"rtl\">الجهة المسؤولة</span></th>"
+			    "<th scope=\"col\">Due · <span lang=\"ar\" dir=\"rtl\">الموعد</span></th>"
+			    "<th scope=\"col\">Status · <span lang=\"ar\" dir=\"rtl\">الحالة</span></th></tr></thead>\n"
+			    "<tbody>\n");
+		json_array_foreach(list, i, s) {
+			buf_puts(b, "<tr><td>");
+			put_support_type(b, json_string_value(json_object_get(s, "support_type")));
+			buf_puts(b, "</td><td dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(s, "goal")));
+			buf_puts(b, "</td><td dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(s, "action")));
+			buf_puts(b, "</td><td>");
+			put_names(b, json_object_get(s, "responsible"));
+			buf_puts(b, "</td><td>");
+			put_escaped(b, json_string_value(json_object_get(s, "due_date")));
+			buf_puts(b, "</td><td>");
+			put_word(b, plan_statuses, json_string_value(json_object_get(s, "status")));
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	}
+	list = json_object_get(doc, "services_delivered");
+	if (json_array_size(list)) {
+		buf_puts(b, "<section>\n<h2>Services received · <span lang=\"ar\" dir=\"rtl\">الخدمات المقدَّمة</span></h2>\n"
+			    "<table>\n<thead><tr><th scope=\"col\">Date · <span lang=\"ar\" dir=\"rtl\">التاريخ</span></th>"
+			    "<th scope=\"col\">Service · <span lang=\"ar\" dir=\"rtl\">الخدمة</span></th>"
+			    "<th scope=\"col\">By · <span lang=\"ar\" dir=\"rtl\">الجهة</span></th>"
+			    "<th scope=\"col\">Note · <span lang=\"ar\" dir=\"rtl\">ملاحظة</span></th></tr></thead>\n"
+			    "<tbody>\n");
+		json_array_foreach(list, i, s) {
+			buf_puts(b, "<tr><td>");
+			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_puts(b, "</td><td>");
+			put_support_type(b, json_string_value(json_object_get(s, "support_type")));
+			buf_puts(b, "</td><td>");
+			put_names(b, json_object_get(s, "delivered_by"));
+			buf_puts(b, "</td><td dir=\"auto\">");
+			put_escaped(b, json_string_value(json_object_get(s, "note")));
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody>\n</table>\n</section>\n");
+	}
+}
+
 /* Copy the named members of from that exist into a new object. */
 static json_t *pick(const json_t *from, const char *const *keys)
 {
@@ -221,11 +309,151 @@ static json_t *pick(const json_t *from, const char *const *keys)
 	return o;
 }
 
+/* {"en","ar"} of an organisation object {"id","name_en","name_ar"}. */
+static json_t *org_names(const json_t *org)
+{
+	return json_pack("{s:O, s:O}", "en", json_object_get(org, "name_en"), "ar", json_object_get(org, "name_ar"));
+}
+
+/*
+ * Add "support_plan" and "services_delivered" to doc (plan.h), without staff:
+ *	support_plan: [{"support_type","goal","action","due_date","status","completed_on","responsible":{"en","ar"}}]
+ *	services_delivered: [{"date","support_type","note","delivered_by":{"en","ar"}}], latest first
+ */
+static int add_plan(struct ctx *c, const char *ref, json_t *doc)
+{
+	static const char *const pkeys[] = { "support_type", "goal", "action", "due_date", "status", "completed_on", NULL };
+	static const char *const skeys[] = { "date", "support_type", "note", NULL };
+	json_t *plan = NULL, *list = json_array();
+	int rc = plan_get(c, ref, &plan);
+	size_t i;
+	json_t *s;
+	json_array_foreach(rc == 0 ? json_object_get(plan, "items") : NULL, i, s) {
+		json_t *one = pick(s, pkeys);
+		json_object_set_new(one, "responsible", org_names(json_object_get(s, "responsible_org")));
+		json_array_append_new(list, one);
+	}
+	json_decref(plan);
+	json_object_set_new(doc, "support_plan", list);
+	list = json_array();
+	json_object_set_new(doc, "services_delivered", list);
+	char *cursor = NULL;
+	do {
+		json_t *items = NULL;
+		char *next = NULL;
+		struct problem pb = { 0 };
+		if (rc == 0)
+			rc = plan_services_list(c, ref, cursor, 200, &items, &next, &pb);
+		json_array_foreach(rc == 0 ? items : NULL, i, s) {
+			json_t *one = pick(s, skeys);
+			json_object_set_new(one, "delivered_by", org_names(json_object_get(s, "org")));
+			json_array_append_new(list, one);
+		}
+		json_decref(items);
+		free(cursor);
+		cursor = next;
+	} while (rc == 0 && cursor);
+	free(cursor);
+	return rc;
+}
+
 /*
  * Add "screenings" and "identification_decisions" to doc, without staff:
  *	screenings: [{"date", "set", "set_version", "assessment", "child_protection", "dimensions"}]
  *	identification_decisions: [{"date", "status", "decided_by", "decided_by_type", "reasons", "superseded"}]
  */
+static void day_of(json_int_t at, char day[16])
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(day, 16, "%Y-%m-%d", &tm);
+}
+
+/*
+ * Add "shared_with" to doc: whom the person's data went to, as they have
+ * the right to know. Referrals of the case (the organisation, the services,
+ * when, the state, the fields shared) and transfers of the whole case:
+ *	[{"kind": "referral"|"transfer", "org": {"en","ar"}, "date", "services", "state", "fields"}]
+ */
+static int add_sharing(struct ctx *c, const char *ref, json_t *doc)
+{
+	json_t *list = json_array(), *items = NULL, *s;
+	json_object_set_new(doc, "shared_with", list);
+	struct referral_filter f = { .case_ref = ref };
+	struct problem pb = { 0 };
+	char *next = NULL, day[16];
+	size_t i;
+	int rc = referral_list(c, &f, 200, &items, &next, &pb);
+	free(next);
+	json_array_foreach(rc == 0 ? items : NULL, i, s) {
+		const json_t *to = json_object_get(s, "to_org");
+		day_of(json_integer_value(json_object_get(s, "created_at")), day);
+		json_array_append_new(list, json_pack("{s:s, s:{s:O, s:O}, s:s, s:O, s:O, s:O}", "kind", "referral", "org",
+						      "en", json_object_get(to, "name_en"), "ar",
+						      json_object_get(to, "name_ar"), "date", day, "services",
+						      json_object_get(s, "services"), "state", json_object_get(s, "state"),
+						      "fields", json_object_get(s, "fields")));
+	}
+	json_decref(items);
+	if (rc < 0)
+		return rc;
+	items = NULL;
+	rc = case_transfers_list(c, ref, &items);
+	json_array_foreach(rc == 0 ? items : NULL, i, s) {
+		const json_t *to = json_object_get(s, "to_org");
+		day_of(json_integer_value(json_object_get(s, "at")), day);
+		json_array_append_new(list, json_pack("{s:s, s:{s:O, s:O}, s:s}", "kind", "transfer", "org", "en",
+						      json_object_get(to, "name_en"), "ar", json_object_get(to, "name_ar"),
+						      "date", day));
+	}
+	json_decref(items);
+	return rc < 0 ? rc : 0;
+}
+
+/* The "shared_with" section. */
+static void put_sharing(struct buf *b, const json_t *doc)
+{
+	const json_t *list = json_object_get(doc, "shared_with");
+	if (!json_array_size(list))
+		return;
+	buf_puts(b, "<section>\n<h2>Shared with · <span lang=\"ar\" dir=\"rtl\">جهات تمت مشاركة بياناتك معها</span></h2>\n"
+		    "<table>\n<thead><tr><th scope=\"col\">Date · <span lang=\"ar\" dir=\"rtl\">التاريخ</span></th>"
+		    "<th scope=\"col\">Organisation · <span lang=\"ar\" dir=\"rtl\">المنظمة</span></th>"
+		    "<th scope=\"col\">For · <span lang=\"ar\" dir=\"rtl\">الغرض</span></th>"
+		    "<th scope=\"col\">Data shared · <span lang=\"ar\" dir=\"rtl\">البيانات المشارَكة</span></th></tr></thead>\n"
+		    "<tbody>\n");
+	size_t i, k;
+	json_t *s, *v;
+	json_array_foreach(list, i, s) {
+		bool transfer = !strcmp(json_string_value(json_object_get(s, "kind")), "transfer");
+		buf_puts(b, "<tr><td>");
+		put_escaped(b, json_string_value(json_object_get(s, "date")));
+		buf_puts(b, "</td><td>");
+		put_names(b, json_object_get(s, "org"));
+		buf_puts(b, "</td><td>");
+		if (transfer) {
+			buf_puts(b, "The whole case was handed over · <span lang=\"ar\" dir=\"rtl\">نُقلت الحالة كاملة</span>");
+		} else {
+			json_array_foreach(json_object_get(s, "services"), k, v) {
+				if (k)
+					buf_puts(b, "; ");
+				put_support_type(b, json_string_value(v));
+			}
+		}
+		buf_puts(b, "</td><td>");
+		if (transfer)
+			buf_puts(b, "all · <span lang=\"ar\" dir=\"rtl\">الكل</span>");
+		json_array_foreach(transfer ? NULL : json_object_get(s, "fields"), k, v) {
+			if (k)
+				buf_puts(b, ", ");
+			put_escaped(b, json_string_value(v));
+		}
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</tbody>\n</table>\n</section>\n");
+}
+
 static int add_related(struct ctx *c, const char *ref, json_t *doc)
 {
 	json_t *items = NULL, *out = NULL, *list = json_array();
@@ -258,7 +486,9 @@ static int add_related(struct ctx *c, const char *ref, json_t *doc)
 	}
 	json_decref(out);
 	json_object_set_new(doc, "identification_decisions", list);
-	return rc;
+	if (rc == 0)
+		rc = add_plan(c, ref, doc);
+	return rc < 0 ? rc : add_sharing(c, ref, doc);
 }
 
 static void render_html(struct buf *b, const json_t *doc)
@@ -327,6 +557,8 @@ static void render_html(struct buf *b, const json_t *doc)
 		buf_puts(b, "</dl>\n</section>\n");
 	}
 	put_related(b, doc);
+	put_plan(b, doc);
+	put_sharing(b, doc);
 	buf_puts(b, "</main>\n</body>\n</html>\n");
 }
 

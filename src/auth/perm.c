@@ -18,6 +18,7 @@ static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_ANALYST] = "analyst",
 	[ROLE_AUDITOR] = "auditor",
 	[ROLE_COMPETENT_AUTHORITY] = "competent_authority",
+	[ROLE_SUPERVISOR] = "supervisor",
 };
 
 static const char *const perm_names_tab[PERM_COUNT] = {
@@ -36,6 +37,14 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_DECIDE] = "identification.decide",
 	[PERM_WORKLIST] = "worklist",
 	[PERM_DIRECTORY_WRITE] = "directory.write",
+	[PERM_REFER] = "referral.send",
+	[PERM_REFERRAL_READ] = "referral.read",
+	[PERM_REFERRAL_RECEIVE] = "referral.receive",
+	[PERM_CONSENT_OVERRIDE] = "consent.override",
+	[PERM_CASE_TRANSFER] = "case.transfer",
+	[PERM_PLAN] = "plan",
+	[PERM_PROFILE_WRITE] = "referral.profiles",
+	[PERM_REFERRAL_OVERVIEW] = "referral.overview",
 };
 
 #define N SCOPE_NONE
@@ -46,29 +55,39 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 /*
  * Rows: roles. Columns: PUBLIC, SESSION, SIGNED_IN, ORG_READ, ORG_WRITE,
  * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE,
- * SCREENING, DECIDE, WORKLIST, DIRECTORY_WRITE.
+ * SCREENING, DECIDE, WORKLIST, DIRECTORY_WRITE, then the referral columns:
+ * REFER, REFERRAL_READ, REFERRAL_RECEIVE, CONSENT_OVERRIDE, CASE_TRANSFER,
+ * PLAN, PROFILE_WRITE, REFERRAL_OVERVIEW.
  * The analyst sees statistics only and the auditor the audit log only:
  * neither reads organisations' users or cases. The administrator runs the
  * installation and sees no case (need to know). A first responder sees the
- * cases and screenings they recorded; the coordinator and service providers
- * will see cases through referrals (a later issue). The competent authority
- * (police, prosecution, the body the law names) records and decides on its
- * organisation's cases; decisions on other organisations' cases come with
- * referrals. The work list shows deadlines (case references and dates, no
- * personal data): the coordinator's covers the country. The service
- * directory is kept by each organisation for itself (case managers, service
- * providers) and by the coordinator and the administrator for all.
+ * cases and screenings they recorded, and refers them. The competent
+ * authority (police, prosecution, the body the law names) records and
+ * decides on its organisation's cases. The work list shows deadlines (case
+ * references and dates, no personal data): the coordinator's covers the
+ * country. The service directory is kept by each organisation for itself
+ * (case managers, service providers) and by the coordinator and the
+ * administrator for all.
+ * Referrals (docs/referrals.md): an organisation sends them for its cases
+ * and receives them; a receiver sees the fields of the referral's profile
+ * and nothing else of the case. A service provider receives but does not
+ * send. The national coordinator may send for any case and sees every
+ * referral's workflow (never the person's fields: it reads no case). A
+ * supervisor is a role added to a senior case manager: it may send with a
+ * written override where consent is missing, and keeps its organisation's
+ * referral profiles; the coordinator may do both for all.
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW */
-	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N, A  },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A  },
-	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O  },
-	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N, N  },
-	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  N, O  },
-	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N  },
-	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N, N  },
-	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O, N  },
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW  ref rrd rcv ovr trf pln prf ovw */
+	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N, A,    N,  N,  N,  N,  N,  N,  N,  N },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A,    A,  A,  N,  A,  A,  N,  A,  A },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O,    O,  O,  O,  N,  O,  O,  N,  N },
+	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N, N,    S,  S,  N,  N,  N,  N,  N,  N },
+	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  O, O,    N,  O,  O,  N,  N,  O,  N,  N },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N },
+	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N },
+	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O, N,    O,  O,  O,  N,  O,  N,  N,  N },
+	[ROLE_SUPERVISOR] =       { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   N,  N,  O, N,    O,  O,  N,  O,  O,  N,  O,  N },
 };
 #undef N
 #undef S

@@ -19,6 +19,7 @@ enum role {
 	ROLE_ANALYST,            /* "analyst": statistics only */
 	ROLE_AUDITOR,            /* "auditor": the audit log only */
 	ROLE_COMPETENT_AUTHORITY, /* "competent_authority": decides identification (appended: roles are stored as bits) */
+	ROLE_SUPERVISOR,         /* "supervisor": overrides a missing consent with a written reason; keeps referral profiles */
 	ROLE_COUNT
 };
 
@@ -38,6 +39,14 @@ enum perm {
 	PERM_DECIDE,             /* record an identification decision on a case */
 	PERM_WORKLIST,           /* the work list of deadlines */
 	PERM_DIRECTORY_WRITE,    /* change an organisation's entry in the service directory */
+	PERM_REFER,              /* send a referral for a case, withdraw it */
+	PERM_REFERRAL_READ,      /* see referrals sent or received (and the receiver's view of the person) */
+	PERM_REFERRAL_RECEIVE,   /* acknowledge, accept, decline, start and complete received referrals */
+	PERM_CONSENT_OVERRIDE,   /* refer or transfer without recorded consent, with a written reason */
+	PERM_CASE_TRANSFER,      /* hand a whole case to another organisation */
+	PERM_PLAN,               /* support plans and services delivered */
+	PERM_PROFILE_WRITE,      /* keep an organisation's own referral profiles */
+	PERM_REFERRAL_OVERVIEW,  /* all referrals of the country by state, age, lateness, organisation, service */
 	PERM_COUNT
 };
 

@@ -14,6 +14,7 @@
 
 #include "../auth/ctx.h"
 #include "../auth/user.h"
+#include "../domain/directory/directory.h"
 #include "../domain/org/org.h"
 #include "../domain/ref/ref.h"
 #include "cli.h"
@@ -58,22 +59,56 @@ static const struct demo_org demo_orgs[] = {
 	{ "اللجنة الوطنية لمكافحة الاتجار بالأشخاص", "National Committee", "CentralGovernmentOrganisation" },
 	{ "دار الأمل للإيواء", "Hope Shelter", "NGO" },
 	{ "مديرية الشرطة", "Police Directorate", "LawEnforcement" },
+	{ "مركز الرعاية الآمنة", "Safe Care Centre", "NGO" },
 };
 
 struct demo_user {
 	const char *username, *display_name;
 	int org;          /* index in demo_orgs */
-	enum role role;
+	role_set roles;
 };
 static const struct demo_user demo_users[] = {
-	{ "coordinator", "Demo Coordinator", 0, ROLE_COORDINATOR },
-	{ "casemanager", "Demo Case Manager", 1, ROLE_CASE_MANAGER },
-	{ "responder", "Demo First Responder", 2, ROLE_FIRST_RESPONDER },
-	{ "provider", "Demo Service Provider", 1, ROLE_SERVICE_PROVIDER },
-	{ "analyst", "Demo Analyst", 0, ROLE_ANALYST },
-	{ "auditor", "Demo Auditor", 0, ROLE_AUDITOR },
-	{ "authority", "Demo Competent Authority", 2, ROLE_COMPETENT_AUTHORITY },
+	{ "coordinator", "Demo Coordinator", 0, 1u << ROLE_COORDINATOR },
+	{ "casemanager", "Demo Case Manager", 1, 1u << ROLE_CASE_MANAGER },
+	{ "responder", "Demo First Responder", 2, 1u << ROLE_FIRST_RESPONDER },
+	{ "provider", "Demo Service Provider", 1, 1u << ROLE_SERVICE_PROVIDER },
+	{ "analyst", "Demo Analyst", 0, 1u << ROLE_ANALYST },
+	{ "auditor", "Demo Auditor", 0, 1u << ROLE_AUDITOR },
+	{ "authority", "Demo Competent Authority", 2, 1u << ROLE_COMPETENT_AUTHORITY },
+	/* Appended: a senior case manager who may override a missing consent, and a second organisation's provider. */
+	{ "supervisor", "Demo Supervisor", 1, (1u << ROLE_CASE_MANAGER) | (1u << ROLE_SUPERVISOR) },
+	{ "shelter", "Demo Shelter Worker", 3, 1u << ROLE_SERVICE_PROVIDER },
 };
+
+/*
+ * The demonstration shelter's entry in the service directory, so that a
+ * referral can be tried at once (the other demonstration organisations
+ * keep none: entering one is part of trying the directory).
+ */
+static int demo_directory(struct ctx *c, const char *org_id, struct problem *pb)
+{
+	struct directory_input in = {
+		.services = { "Accommodation", "Psychological", "Health", "Legal", "Interpretation" },
+		.n_services = 5,
+		.regions = { "Capital Governorate" },
+		.n_regions = 1,
+		.languages = { "ar", "en", "hi", "tl" },
+		.n_languages = 4,
+		.accepts = { "women", "children" },
+		.n_accepts = 2,
+		.has_capacity = true,
+		.capacity_total = 12,
+		.capacity_free = 4,
+		.accepting = true,
+		.note = "Demonstration entry",
+		.notify_email = "",
+	};
+	struct directory_entry e;
+	memset(&e, 0, sizeof(e));
+	int rc = directory_put(c, org_id, &in, &e, pb);
+	directory_entry_release(&e);
+	return rc;
+}
 
 static int populate(struct app *app, const char *country, int demo)
 {
@@ -82,7 +117,7 @@ static int populate(struct app *app, const char *country, int demo)
 	c.app = app;
 	c.db = store_pool_acquire(app->pool);
 	struct problem pb = { 0 };
-	struct org own, orgs[3];
+	struct org own, orgs[sizeof(demo_orgs) / sizeof(demo_orgs[0])];
 	struct user u;
 	char password[ONE_TIME_PASSWORD_LEN + 1];
 	int rc = -1;
@@ -103,11 +138,13 @@ static int populate(struct app *app, const char *country, int demo)
 		}
 		for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
 			const struct demo_user *d = &demo_users[i];
-			if (user_create(&c, orgs[d->org].id, d->username, d->display_name, 1u << d->role, false,
+			if (user_create(&c, orgs[d->org].id, d->username, d->display_name, d->roles, false,
 					password, &u, &pb) < 0)
 				goto out;
 			printf("username: %s password: %s\n", d->username, password);
 		}
+		if (demo_directory(&c, orgs[3].id, &pb) < 0)
+			goto out;
 		/* The pool has one connection: hand it over while the cases are made. */
 		store_pool_release(app->pool, c.db);
 		int drc = demo_cases_create(app, 240, 60, &pb);

@@ -17,6 +17,7 @@
 #include "../auth/ctx.h"
 #include "../audit/audit.h"
 #include "../core/log.h"
+#include "../domain/notify/mail.h"
 #include "../http/http.h"
 #include "cli.h"
 
@@ -40,8 +41,14 @@ static const char usage[] =
 	"HTTPS: when DIR/tls/cert.pem and DIR/tls/key.pem exist, the server speaks\n"
 	"only HTTPS (HSTS, __Host- cookie). Without them it refuses any address but\n"
 	"loopback unless --insecure-http is given.\n"
-	"Exits with status 1 and a message when DIR is not initialised or the port\n"
-	"is taken.\n";
+	"Notification e-mail: when DIR/ihala.conf sets smtp_url (with smtp_from,\n"
+	"public_url and, for a server that wants a login, smtp_user and\n"
+	"smtp_password_file), a sender thread mails each organisation's\n"
+	"notify_email a short notice with a link, never personal data\n"
+	"(docs/admin-guide.md).\n"
+	"Exits with status 1 and a message when DIR is not initialised, the port\n"
+	"is taken, or the e-mail settings are incomplete or the password file is\n"
+	"readable by others.\n";
 
 /* Read a whole small file into a NUL-terminated heap string; NULL if absent. */
 static char *read_file(const char *path)
@@ -180,7 +187,17 @@ int cli_serve_main(int argc, char **argv)
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-	if (cli_app_open(&app, dir, db, peek.threads + 1) < 0) {
+	/* A connection each for the HTTP threads, the audit flusher and the mail sender. */
+	if (cli_app_open(&app, dir, db, peek.threads + 1 + (mail_enabled(&peek) ? 1 : 0)) < 0) {
+		free(cert);
+		free(key);
+		return 1;
+	}
+	/* Notification e-mail, when ihala.conf configures it (src/domain/notify/mail.h). */
+	struct mail_sender *mailer = NULL;
+	if (mail_sender_start(&app, &mailer, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ihala: %s\n", err);
+		cli_app_close(&app);
 		free(cert);
 		free(key);
 		return 1;
@@ -218,6 +235,7 @@ int cli_serve_main(int argc, char **argv)
 			fprintf(stderr, "ihala: %s:%u is already in use; choose another with --listen\n", addr, port);
 		else
 			fprintf(stderr, "ihala: cannot listen on %s:%u\n", addr, port);
+		mail_sender_stop(mailer);
 		cli_app_close(&app);
 		audit_group_free(group);
 		free(cert);
@@ -243,6 +261,7 @@ int cli_serve_main(int argc, char **argv)
 		pthread_mutex_unlock(&fl.mu);
 		pthread_join(fl_thread, NULL);
 	}
+	mail_sender_stop(mailer);
 	/* What the last batches committed reaches the disk before the process ends. */
 	if (group) {
 		struct store *conn = store_pool_acquire(app.pool);

@@ -21,7 +21,7 @@ static const char usage[] =
 	"                                   ORG is an organisation id or English name;\n"
 	"                                   roles: admin coordinator case_manager\n"
 	"                                   first_responder service_provider analyst auditor\n"
-	"                                   competent_authority\n"
+	"                                   competent_authority supervisor\n"
 	"  disable DIR USERNAME             disable the account and end its sessions\n"
 	"  enable DIR USERNAME              enable it again\n"
 	"  reset-password DIR USERNAME      new one-time password (printed); ends sessions\n"

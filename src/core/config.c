@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -29,7 +30,14 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->ident_reasonable_grounds_days = 5;
 	cfg->ident_conclusive_days = 45;
 	cfg->ident_reflection_days = 30;
+	static const long ack[3] = { 4, 24, 72 }, answer[3] = { 24, 72, 240 };
+	for (int i = 0; i < 3; i++) {
+		cfg->referral_ack_hours[i] = ack[i];
+		cfg->referral_answer_hours[i] = answer[i];
+	}
 }
+
+static const char *const urgency_keys[3] = { "immediate", "urgent", "routine" };
 
 static char *trim(char *s)
 {
@@ -64,6 +72,27 @@ static int parse_bool(const char *s, bool *out)
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * A text value: printable ASCII without spaces (URLs, addresses, a path),
+ * fitting dst; empty is allowed (the feature stays off). With prefixes, a
+ * non-empty value must start with one of them (case-insensitive).
+ */
+static int set_text(char *dst, size_t size, const char *val, const char *prefix1, const char *prefix2)
+{
+	size_t n = strlen(val);
+	if (n >= size)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)val[i] <= 0x20 || (unsigned char)val[i] >= 0x7f)
+			return -1;
+	if (n && prefix1 && strncasecmp(val, prefix1, strlen(prefix1)) &&
+	    (!prefix2 || strncasecmp(val, prefix2, strlen(prefix2))))
+		return -1;
+	if (dst != val)
+		memmove(dst, val, n + 1);
+	return 0;
 }
 
 static int set_key(struct config *cfg, const char *key, const char *val)
@@ -129,6 +158,34 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return parse_long(val, 1, 3650, &cfg->ident_conclusive_days);
 	if (!strcmp(key, "ident_reflection_days"))
 		return parse_long(val, 1, 3650, &cfg->ident_reflection_days);
+	if (!strcmp(key, "smtp_url"))
+		return set_text(cfg->smtp_url, sizeof(cfg->smtp_url), val, "smtp://", "smtps://");
+	if (!strcmp(key, "smtp_from"))
+		return set_text(cfg->smtp_from, sizeof(cfg->smtp_from), val, NULL, NULL);
+	if (!strcmp(key, "smtp_user"))
+		return set_text(cfg->smtp_user, sizeof(cfg->smtp_user), val, NULL, NULL);
+	if (!strcmp(key, "public_url"))
+		return set_text(cfg->public_url, sizeof(cfg->public_url), val, "https://", "http://");
+	if (!strcmp(key, "smtp_password_file")) {
+		char path[sizeof(cfg->smtp_password_file)];
+		if (set_text(path, sizeof(path), val, NULL, NULL) < 0)
+			return -1;
+		if (!*path || path[0] == '/')
+			snprintf(cfg->smtp_password_file, sizeof(cfg->smtp_password_file), "%s", path);
+		else if (snprintf(cfg->smtp_password_file, sizeof(cfg->smtp_password_file), "%s/%s", cfg->dir,
+				  path) >= (int)sizeof(cfg->smtp_password_file))
+			return -1;
+		return 0;
+	}
+	for (int i = 0; i < 3; i++) {
+		char k[48];
+		snprintf(k, sizeof(k), "referral_ack_hours_%s", urgency_keys[i]);
+		if (!strcmp(key, k))
+			return parse_long(val, 1, 8760, &cfg->referral_ack_hours[i]);
+		snprintf(k, sizeof(k), "referral_answer_hours_%s", urgency_keys[i]);
+		if (!strcmp(key, k))
+			return parse_long(val, 1, 8760, &cfg->referral_answer_hours[i]);
+	}
 	return -2;
 }
 
@@ -216,6 +273,14 @@ int config_write(const struct config *cfg)
 		   cfg->checkpoint_every, cfg->retention_closed_days,
 		   cfg->retention_closed_referred_days, cfg->retention_active_days,
 		   cfg->ident_reasonable_grounds_days, cfg->ident_conclusive_days, cfg->ident_reflection_days);
+	buf_puts(&b, "# referral deadlines in hours, per urgency: acknowledge, then accept or decline\n");
+	for (int i = 0; i < 3; i++)
+		buf_printf(&b, "referral_ack_hours_%s = %ld\nreferral_answer_hours_%s = %ld\n", urgency_keys[i],
+			   cfg->referral_ack_hours[i], urgency_keys[i], cfg->referral_answer_hours[i]);
+	buf_puts(&b, "# notification e-mail, off while smtp_url is empty (docs/admin-guide.md):\n"
+		     "# smtp_url = smtps://mail.example.org:465\n# smtp_from = ihala@example.org\n"
+		     "# smtp_user = ihala\n# smtp_password_file = smtp.password\n"
+		     "# public_url = https://ihala.example.org\n");
 	int rc = buf_error(&b) ? ERR_FAIL : 0;
 	if (rc == 0 && (write(fd, b.data, b.len) != (ssize_t)b.len || fsync(fd) != 0))
 		rc = ERR_FAIL;

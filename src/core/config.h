@@ -22,6 +22,15 @@
  *	otherwise the case's last change (cases.updated_at): an approximation of
  *	"when it entered that status" that can only keep a case longer. See
  *	src/domain/case/retention.h. Each is 0 to 36500.
+ *	smtp_url =               e-mail of notifications (src/domain/notify/mail.h): empty = off;
+ *	                         smtp://host:port (STARTTLS, required unless the host is
+ *	                         loopback) or smtps://host:port (TLS from the start)
+ *	smtp_from =              the sender address of those mails (needed with smtp_url)
+ *	smtp_user =              the SMTP login, if the server asks for one
+ *	smtp_password_file =     a file (relative to DIR, or absolute) holding the SMTP password,
+ *	                         readable by the server's user only; never the password here
+ *	public_url =             the address users open ihala at (https://ihala.example.org):
+ *	                         the base of the link in a mail (needed with smtp_url)
  * Environment variables IHALA_SESSION_IDLE and IHALA_SESSION_ABSOLUTE
  * override the session limits (for tests).
  */
@@ -50,6 +59,15 @@ struct config {
 	long ident_reasonable_grounds_days;    /* from referral to a reasonable-grounds decision */
 	long ident_conclusive_days;            /* from reasonable grounds to a conclusive decision */
 	long ident_reflection_days;            /* from reasonable grounds */
+	/* Referral deadlines (hours) per urgency, indexed immediate, urgent, routine (referral/rules.h). */
+	long referral_ack_hours[3];            /* from sending to acknowledgement */
+	long referral_answer_hours[3];         /* from sending to acceptance or refusal */
+	/* Notification e-mail; all empty: no mail (src/domain/notify/mail.h). */
+	char smtp_url[512];
+	char smtp_from[256];
+	char smtp_user[256];
+	char smtp_password_file[1024];         /* resolved like db: relative to DIR */
+	char public_url[512];
 };
 
 /* Fill cfg with defaults for dir. */

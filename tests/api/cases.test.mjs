@@ -197,7 +197,7 @@ describe(`[${BACKEND}] cases`, () => {
     let r = await cm.get(`/cases/${ref}/assignees`);
     assert.equal(r.status, 200);
     const names = r.json.items.map((x) => x.username).sort();
-    assert.deepEqual(names, ['casemanager', 'cm.two'], 'the organisation\'s case workers, not the service provider');
+    assert.deepEqual(names, ['casemanager', 'cm.two', 'supervisor'], 'the organisation\'s case workers (the demo supervisor is one), not the service provider');
     const cur = (await cm.get(`/cases/${ref}`)).json;
     r = await cm.patch(`/cases/${ref}`, { version: cur.version, assigned_to: made.json.user.id });
     assert.equal(r.status, 200, r.text);

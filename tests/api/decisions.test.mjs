@@ -356,9 +356,10 @@ describe(`[${BACKEND}] identification decisions`, () => {
       assert.ok(shelter.every((i) => i.org_id === shelterOrg.id), JSON.stringify(shelter));
       assert.deepEqual(find(shelter, shelterCase), [{ kind: 'reasonable_grounds_due', due: day(5), days: 5 }]);
       for (const ref of [rgOverdue, rgSoon, conclusiveOverdue, reflecting]) assert.deepEqual(find(shelter, ref), []);
-      // Roles without the work list.
-      for (const c of [responder, analyst, auditor, admin, provider])
+      // Roles without the work list (service providers have one: for the referrals they receive).
+      for (const c of [responder, analyst, auditor, admin])
         assert.equal((await c.get('/worklist')).status, 403);
+      assert.ok((await worklist(provider)).every((i) => i.referral_id), 'no identification deadline for a provider');
     });
 
     test('the work list pages with a cursor', async () => {

@@ -26,7 +26,7 @@ export const COOKIE = 'ihala_session';
 // A password that passes the policy (>= 12 characters); tests derive others from it.
 export const STRONG = 'correct-horse-battery-staple';
 
-export const DEMO_USERS = ['coordinator', 'casemanager', 'responder', 'provider', 'analyst', 'auditor', 'authority'];
+export const DEMO_USERS = ['coordinator', 'casemanager', 'responder', 'provider', 'analyst', 'auditor', 'authority', 'supervisor', 'shelter'];
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

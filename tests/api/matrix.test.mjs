@@ -65,7 +65,15 @@ const MATRIX = [
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/decisions`, () => ({ status: 'possible', date: '2026-01-01' }),
     [401, 403, 403, 403, 403, 403, 403, 403]],
   ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/decisions`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
-  ['GET', '/worklist', null, [401, 403, 200, 200, 403, 403, 403, 403]],
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/transfers`, null, [401, 403, 403, 200, 200, 403, 403, 403]],
+  // support plans: the case's organisation; a provider reaches a case only while serving it through a referral (404 here)
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/plan`, null, [401, 403, 403, 200, 403, 404, 403, 403]],
+  ['PUT', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/plan`, () => ({}), [401, 403, 403, 400, 403, 400, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/plan/items`, () => ({}), [401, 403, 403, 400, 403, 400, 403, 403]],
+  ['PATCH', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/plan/items/${'a'.repeat(32)}`, () => ({ status: 'done', version: 1 }), [401, 403, 403, 404, 403, 404, 403, 403]],
+  ['GET', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/services`, null, [401, 403, 403, 200, 403, 404, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/services`, () => ({}), [401, 403, 403, 400, 403, 400, 403, 403]],
+  ['GET', '/worklist', null, [401, 403, 200, 200, 403, 200, 403, 403]],
   ['DELETE', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}`, null, [401, 403, 403, 204, 403, 403, 403, 403]],
   // service directory: read with org.read; write with directory.write over one's own organisation
   ['GET', '/services', null, [401, 200, 200, 200, 200, 200, 403, 403]],
@@ -74,6 +82,20 @@ const MATRIX = [
   ['GET', (x) => `/services/${x.orgId}`, null, [401, 200, 200, 200, 404, 200, 403, 403]],
   // no capacity listed by the PUT above: 400 proves the call got past the permission check
   ['PATCH', (x) => `/services/${x.orgId}/capacity`, () => ({ free: 1 }), [401, 400, 400, 400, 403, 400, 403, 403]],
+  // referrals: an empty body (400) or an unknown id (404) proves the call got past the permission check
+  ['POST', '/referrals', () => ({}), [401, 403, 400, 400, 400, 403, 403, 403]],
+  ['GET', '/referrals', null, [401, 403, 200, 200, 200, 200, 403, 403]],
+  ['GET', '/referrals/overview', null, [401, 403, 200, 403, 403, 403, 403, 403]],
+  ['GET', `/referrals/${'a'.repeat(32)}`, null, [401, 403, 404, 404, 404, 404, 403, 403]],
+  ['GET', `/referrals/${'a'.repeat(32)}/form`, null, [401, 403, 404, 404, 404, 404, 403, 403]],
+  ['POST', `/referrals/${'a'.repeat(32)}/transitions`, () => ({ to: 'withdrawn', version: 1 }), [401, 403, 404, 404, 404, 404, 403, 403]],
+  ['GET', '/referral-profiles', null, [401, 403, 200, 200, 200, 200, 403, 403]],
+  ['POST', '/referral-profiles', () => ({}), [401, 403, 400, 403, 403, 403, 403, 403]],
+  ['PUT', `/referral-profiles/${'a'.repeat(32)}`, () => ({}), [401, 403, 400, 403, 403, 403, 403, 403]],
+  ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/transfer`, () => ({}), [401, 403, 400, 400, 403, 403, 403, 403]],
+  // notifications: every signed-in user, for their own organisation
+  ['GET', '/notifications', null, [401, 200, 200, 200, 200, 200, 200, 200]],
+  ['POST', '/notifications/read', () => ({ all: true }), [401, 200, 200, 200, 200, 200, 200, 200]],
   // last: ends each caller's session
   ['DELETE', '/session', null, [401, 204, 204, 204, 204, 204, 204, 204]],
 ];
@@ -137,13 +159,16 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 // The permissions each demo user's /me must list: the contract's role table.
 const PERMISSIONS = {
   admin: ['org.read', 'org.write', 'user.read', 'user.write', 'directory.write'],
-  coordinator: ['org.read', 'user.read', 'screening', 'worklist', 'directory.write'],
-  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist', 'directory.write'],
-  responder: ['org.read', 'case.read', 'case.write', 'screening'],
-  provider: ['org.read', 'screening', 'directory.write'],
+  coordinator: ['org.read', 'user.read', 'screening', 'worklist', 'directory.write', 'referral.send', 'referral.read',
+    'consent.override', 'case.transfer', 'referral.profiles', 'referral.overview'],
+  casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist', 'directory.write',
+    'referral.send', 'referral.read', 'referral.receive', 'case.transfer', 'plan'],
+  responder: ['org.read', 'case.read', 'case.write', 'screening', 'referral.send', 'referral.read'],
+  provider: ['org.read', 'screening', 'worklist', 'directory.write', 'referral.read', 'referral.receive', 'plan'],
   analyst: [],
   auditor: ['audit.read'],
-  authority: ['org.read', 'case.read', 'case.write', 'screening', 'identification.decide', 'worklist'],
+  authority: ['org.read', 'case.read', 'case.write', 'screening', 'identification.decide', 'worklist', 'referral.send',
+    'referral.read', 'referral.receive', 'case.transfer'],
 };
 const ROLES = {
   admin: 'admin', coordinator: 'coordinator', casemanager: 'case_manager', responder: 'first_responder',

@@ -5,15 +5,19 @@ import { applyLocale, I18nContext, initialLocale, isLocale, makeI18n, useI18n } 
 import { Audit } from './screens/Audit';
 import { CasesRoute, forgetCases } from './screens/Cases';
 import { ChangePassword } from './screens/ChangePassword';
+import { Directory } from './screens/Directory';
 import { EnrolTotp } from './screens/EnrolTotp';
 import { Login } from './screens/Login';
+import { NotificationBell, Notifications } from './screens/Notifications';
 import { Orgs } from './screens/Orgs';
+import { Profiles } from './screens/Profiles';
+import { ReferralsRoute } from './screens/Referrals';
 import { forgetScreening, ScreeningRoute } from './screens/Screening';
 import { Users } from './screens/Users';
 import { Worklist } from './screens/Worklist';
 
-type Route = 'home' | 'cases' | 'screening' | 'worklist' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
-const ROUTES: Route[] = ['home', 'cases', 'screening', 'worklist', 'orgs', 'users', 'audit', 'password', 'totp'];
+type Route = 'home' | 'cases' | 'screening' | 'worklist' | 'referrals' | 'profiles' | 'notifications' | 'directory' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
+const ROUTES: Route[] = ['home', 'cases', 'screening', 'worklist', 'referrals', 'profiles', 'notifications', 'directory', 'orgs', 'users', 'audit', 'password', 'totp'];
 
 function readRoute(): Route {
   const h = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
@@ -60,6 +64,7 @@ function TopBar({ me, onLocale, onLogout }: { me: Me | null; onLocale: (l: Local
             )}
           </div>
         )}
+        {me && <NotificationBell />}
         <LangSwitch onSwitch={onLocale} />
         {onLogout && (
           <button type="button" class="btn btn-quiet" data-testid="logout" onClick={onLogout}>
@@ -88,6 +93,9 @@ function Nav({ me, route }: { me: Me; route: Route }) {
       {casesHome ? link('cases', 'nav.cases') : link('home', 'nav.home')}
       {can(me, 'screening') && link('screening', 'nav.screening')}
       {can(me, 'worklist') && link('worklist', 'nav.worklist')}
+      {can(me, 'referral.read') && link('referrals', 'referral.nav')}
+      {can(me, 'referral.profiles') && link('profiles', 'profiles.nav')}
+      {can(me, 'org.read') && link('directory', 'directory.nav')}
       {can(me, 'org.read') && link('orgs', 'nav.orgs')}
       {can(me, 'user.read') && link('users', 'nav.users')}
       {can(me, 'audit.read') && link('audit', 'nav.audit')}
@@ -291,6 +299,18 @@ export function App() {
         break;
       case 'worklist':
         page = can(me, 'worklist') ? <Worklist /> : <Forbidden />;
+        break;
+      case 'referrals':
+        page = can(me, 'referral.read') ? <ReferralsRoute me={me} /> : <Forbidden />;
+        break;
+      case 'profiles':
+        page = can(me, 'referral.profiles') ? <Profiles me={me} /> : <Forbidden />;
+        break;
+      case 'notifications':
+        page = <Notifications />;
+        break;
+      case 'directory':
+        page = can(me, 'org.read') ? <Directory me={me} /> : <Forbidden />;
         break;
       case 'orgs':
         page = can(me, 'org.read') ? <Orgs canWrite={can(me, 'org.write')} defaultCountry={me.org?.country || 'BH'} /> : <Forbidden />;

@@ -39,6 +39,7 @@ export const ROLES: readonly string[] = [
   'analyst',
   'auditor',
   'competent_authority',
+  'supervisor',
 ];
 
 // ISO 639-1 language codes (the two-letter codes of ISO 639-2, as the server

@@ -649,13 +649,23 @@ int case_get(struct ctx *c, const char *ref, json_t **out)
 /* ---- records other modules attach to a case ---- */
 
 /*
- * Tables of other modules whose rows belong to a case (a case_id column):
- * erasing the case deletes them. Their sealed values could not be read
- * anyway once the data key is gone.
+ * What other modules attach to a case, deleted with it on erasure (one
+ * parameter: the case id), children before their parents. Their sealed
+ * values could not be read anyway once the data key is gone.
  */
-static const char *const case_attached_tables[] = {
-	"screenings",
-	"ident_decisions",
+static const char *const case_attached_deletes[] = {
+	"DELETE FROM screenings WHERE case_id = ?",
+	"DELETE FROM ident_decisions WHERE case_id = ?",
+	"DELETE FROM referral_services WHERE referral_id IN (SELECT id FROM referrals WHERE case_id = ?)",
+	"DELETE FROM referral_transitions WHERE referral_id IN (SELECT id FROM referrals WHERE case_id = ?)",
+	"DELETE FROM referrals WHERE case_id = ?",
+	"DELETE FROM case_transfers WHERE case_id = ?",
+	"DELETE FROM notification_reads WHERE notification_id IN (SELECT n.id FROM notifications n"
+	" JOIN cases c ON c.ref = n.case_ref WHERE c.id = ?)",
+	"DELETE FROM notifications WHERE case_ref IN (SELECT ref FROM cases WHERE id = ?)",
+	"DELETE FROM plan_services WHERE case_id = ?",
+	"DELETE FROM plan_items WHERE case_id = ?",
+	"DELETE FROM plans WHERE case_id = ?",
 	NULL,
 };
 
@@ -780,10 +790,8 @@ int case_erase(struct ctx *c, const char *ref)
 		if (rc < 0)
 			goto fail;
 	}
-	for (size_t i = 0; case_attached_tables[i]; i++) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE case_id = ?", case_attached_tables[i]);
-		if (case_delete_where(c, sql, cr.id) < 0)
+	for (size_t i = 0; case_attached_deletes[i]; i++) {
+		if (case_delete_where(c, case_attached_deletes[i], cr.id) < 0)
 			goto fail;
 	}
 	if (ctx_audit(c, "case.erase", "case", cr.id, "ok") < 0 || store_commit(c->db) < 0)

@@ -94,7 +94,7 @@ int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long to
  * the attaching table, column and row id. Erasing the case destroys the key,
  * so whatever was sealed this way can no longer be read; the attached rows
  * themselves are deleted with the case when their table is named in
- * case_attached_tables (case.c).
+ * case_attached_deletes (case.c).
  */
 struct case_handle {
 	char id[ID_HEX_LEN + 1];   /* internal, never shown */
@@ -133,5 +133,39 @@ int case_unseal(struct ctx *c, const struct case_handle *h, const char *table, c
 int case_create_tx(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb);
 int case_set_values_begin(struct ctx *c, const char *ref, enum perm p, const char *entity, const json_t *values,
 			  const char *action, struct problem *pb);
+
+/*
+ * Sharing with other organisations (case_share.c), for the referral module,
+ * which decides who may see what and audits it.
+ *
+ * The consent that stands for a purpose ("domestic_referral", ...): GIVEN
+ * when a consent item of that purpose was given (or has a legal basis other
+ * than consent) and is not withdrawn; WITHDRAWN when items of that purpose
+ * exist and every one was withdrawn or refused; NONE when there is none.
+ * Read from plain workflow facts: no key is opened.
+ */
+enum case_consent { CASE_CONSENT_NONE = 0, CASE_CONSENT_GIVEN, CASE_CONSENT_WITHDRAWN };
+int case_consent_state(struct ctx *c, const char *case_id, const char *purpose, enum case_consent *out);
+/*
+ * A field path a referral profile may name: "person.given_name",
+ * "victim.urgent_needs" (a registry field of a single entity other than
+ * "case"), or "events" (the whole list). 0 or ERR_INVALID.
+ */
+int case_share_path_check(const char *path);
+/*
+ * The values of exactly the listed paths, decrypted: {"person": {...},
+ * "victim": {...}, "events": [...]}, with entities and keys that hold no
+ * value left out. NO reach check: the caller has established that the actor
+ * may see these fields (a receiver of a referral). ERR_NOT_FOUND once erased.
+ */
+int case_view_fields(struct ctx *c, const char *case_id, const char *const *paths, int n, json_t **out);
+/* case_lookup_id without a reach check (same caveat); ERR_NOT_FOUND once erased. */
+int case_lookup_unchecked(struct ctx *c, const char *id, struct case_handle *h);
+/*
+ * Inside the caller's open write transaction: the case now belongs to
+ * org_id, is assigned to nobody, and its version goes up. The caller checks
+ * reach and consent and audits.
+ */
+int case_set_owner_tx(struct ctx *c, const char *case_id, const char *org_id);
 
 #endif

@@ -10,6 +10,7 @@
 #include "../../core/clock.h"
 #include "../../core/log.h"
 #include "../../core/text.h"
+#include "../notify/mail.h"
 #include "../ref/ref.h"
 
 /*
@@ -41,7 +42,7 @@ const char *const directory_accepts[] = { "women", "men", "children", "families"
 
 #define ENTRY_COLS                                                                                 \
 	"e.org_id, o.name_en, o.name_ar, o.org_type, e.accepting, e.capacity_total, e.capacity_free, " \
-	"e.note, e.updated_at, e.version"
+	"e.note, e.updated_at, e.version, e.notify_email"
 
 const struct directory_service *directory_service_find(const char *code)
 {
@@ -176,6 +177,9 @@ static int check_input(const struct directory_input *in, struct problem *pb)
 		if (in->capacity_free < 0 || in->capacity_free > in->capacity_total)
 			return problem_set(pb, ERR_INVALID, "invalid", "capacity.free");
 	}
+	if (in->notify_email && in->notify_email[0] &&
+	    (strlen(in->notify_email) > DIRECTORY_EMAIL_MAX || !mail_address_valid(in->notify_email)))
+		return problem_set(pb, ERR_INVALID, "invalid", "notify_email");
 	return check_note(in->note, pb);
 }
 
@@ -198,6 +202,17 @@ static void row_to_entry(struct store_stmt *st, struct directory_entry *e)
 	copy(e->note, sizeof(e->note), store_column_text(st, 7));
 	e->updated_at = store_column_int64(st, 8);
 	e->version = store_column_int64(st, 9);
+	copy(e->notify_email, sizeof(e->notify_email), store_column_text(st, 10));
+	e->notify_email_shown = true;
+}
+
+/* The notification address is the organisation's own business: blank it for those who may not change it. */
+static void mask_email(struct ctx *c, struct directory_entry *e)
+{
+	if (!ctx_in_scope(c, PERM_DIRECTORY_WRITE, e->org_id)) {
+		e->notify_email[0] = '\0';
+		e->notify_email_shown = false;
+	}
 }
 
 /* Fill e's lists from directory_items with the prepared statement st (one parameter: org id). */
@@ -271,7 +286,24 @@ int directory_get(struct ctx *c, const char *org_id, struct directory_entry *out
 	memset(out, 0, sizeof(*out));
 	if (ctx_scope(c, PERM_ORG_READ) == SCOPE_NONE)
 		return ERR_NOT_FOUND;
-	return load(c->db, org_id, out);
+	int rc = load(c->db, org_id, out);
+	if (rc == 0)
+		mask_email(c, out);
+	return rc;
+}
+
+int directory_notify_email(struct store *db, const char *org_id, char *out, size_t out_size)
+{
+	out[0] = '\0';
+	struct store_stmt *st;
+	if (store_prepare(db, &st, "SELECT notify_email FROM directory_entries WHERE org_id = ?") < 0)
+		return ERR_FAIL;
+	store_bind_text(st, 1, org_id);
+	int rc = store_step(st);
+	if (rc == STORE_ROW)
+		copy(out, out_size, store_column_text(st, 0));
+	store_finalize(st);
+	return rc < 0 ? rc : 0;
 }
 
 /* Build the search statement: only the filters given, values bound. */
@@ -336,9 +368,11 @@ int directory_search(struct ctx *c, const struct directory_filter *f, struct dir
 		rc = ERR_FAIL;
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if ((rc = load_items(items_st, &list[i])) < 0)
 			goto out;
+		mask_email(c, &list[i]);
+	}
 	rc = 0;
 out:
 	store_finalize(items_st);
@@ -410,8 +444,9 @@ int directory_put(struct ctx *c, const char *org_id, const struct directory_inpu
 	struct store_stmt *st = NULL;
 	if (store_prepare(c->db, &st,
 			  "INSERT INTO directory_entries (org_id, accepting, capacity_total, capacity_free, note, "
-			  "updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+			  "updated_at, updated_by, version, notify_email) VALUES (?, ?, ?, ?, ?, ?, ?, 1, COALESCE(?, '')) "
 			  "ON CONFLICT (org_id) DO UPDATE SET accepting = excluded.accepting, "
+			  "notify_email = COALESCE(?, directory_entries.notify_email), "
 			  "capacity_total = excluded.capacity_total, capacity_free = excluded.capacity_free, "
 			  "note = excluded.note, updated_at = excluded.updated_at, updated_by = excluded.updated_by, "
 			  "version = directory_entries.version + 1") < 0)
@@ -428,6 +463,8 @@ int directory_put(struct ctx *c, const char *org_id, const struct directory_inpu
 	store_bind_text(st, 5, in->note ? in->note : "");
 	store_bind_int64(st, 6, clock_now());
 	store_bind_text(st, 7, c->actor.user_id);
+	store_bind_text(st, 8, in->notify_email);   /* NULL keeps the stored address */
+	store_bind_text(st, 9, in->notify_email);
 	rc = store_step(st);
 	store_finalize(st);
 	st = NULL;

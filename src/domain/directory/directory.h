@@ -14,7 +14,8 @@
  * ("directory.update", "directory.capacity"; object "org", the org id).
  *
  * Errors for the client go in struct problem: code "invalid", "too_long" or
- * "missing_field" with the field ("services[2]", "capacity.free", "note").
+ * "missing_field" with the field ("services[2]", "capacity.free", "note",
+ * "notify_email").
  */
 #ifndef IHALA_DIRECTORY_H
 #define IHALA_DIRECTORY_H
@@ -32,6 +33,7 @@
 #define DIRECTORY_NOTE_CHARS 500
 #define DIRECTORY_CAPACITY_MAX 100000
 #define DIRECTORY_LIST_MAX 64          /* elements any input list may hold (the body cap) */
+#define DIRECTORY_EMAIL_MAX 254        /* notify_email, bytes */
 
 /* One support type: the code stored and sent, and its labels. */
 struct directory_service {
@@ -73,6 +75,14 @@ struct directory_entry {
 	char note[DIRECTORY_NOTE_CHARS * 4 + 1];
 	int64_t updated_at;
 	int64_t version;
+	/*
+	 * Where the organisation's notification mails go (notify/mail.h), "" for
+	 * none. Shown only to callers with PERM_DIRECTORY_WRITE over the
+	 * organisation: directory_get and directory_search blank it for others
+	 * and clear notify_email_shown.
+	 */
+	char notify_email[DIRECTORY_EMAIL_MAX + 1];
+	bool notify_email_shown;
 };
 
 /* A whole entry as a client sends it; strings borrowed. */
@@ -90,6 +100,8 @@ struct directory_input {
 	int64_t capacity_free;
 	bool accepting;
 	const char *note;     /* NULL: empty */
+	/* NULL: keep the stored address (clients that do not know it); "": none; else checked by mail_address_valid. */
+	const char *notify_email;
 };
 
 /* Search filters; NULL / false: no filter. Values are checked by directory_search. */
@@ -122,6 +134,13 @@ int directory_get(struct ctx *c, const char *org_id, struct directory_entry *out
 /* Replace org_id's entry (create it on first use); out is the stored entry. */
 int directory_put(struct ctx *c, const char *org_id, const struct directory_input *in,
 		  struct directory_entry *out, struct problem *pb);
+
+/*
+ * The notification address of org_id's entry into out ("" when it has no
+ * entry or no address), for the notification module, inside its
+ * transaction: no reach check (the system writes notifications).
+ */
+int directory_notify_email(struct store *db, const char *org_id, char *out, size_t out_size);
 
 /* Set the free places; 0..capacity total, and the entry must list capacity. */
 int directory_set_free(struct ctx *c, const char *org_id, int64_t free_places,

@@ -10,9 +10,20 @@
  * status and the latest "presumed" decision's day; from those the three
  * deadlines, kept when overdue or falling due within IDENT_DUE_SOON_DAYS.
  *
- * Order: overdue before due (grp 0, 1), then by due day (so the most overdue
- * and the soonest due come first), then reference and kind: a total order,
- * so that the cursor "grp:due_day:ref:kind" pages without gaps or repeats.
+ * Referrals (src/domain/referral/) add their running deadlines: a referral
+ * not yet acknowledged (referral_ack_overdue / referral_ack_due) or not yet
+ * accepted or declined (referral_answer_overdue / referral_answer_due),
+ * overdue or falling due within IDENT_DUE_SOON_DAYS, on the work lists of
+ * both organisations (PERM_WORKLIST's scope OWN_ORG) and the coordinator's.
+ * Their part is read in next_due order on the index referrals_due with its
+ * own LIMIT, so the coordinator's list does not sort every open referral of
+ * the country.
+ *
+ * Order: overdue before due (grp 0, 1), then by due time (due_at: the due
+ * day's midnight for identification deadlines, the deadline itself for
+ * referrals; so the most overdue and the soonest due come first), then
+ * kind, reference and referral id: a total order, so that the cursor
+ * "grp:due_at:kind:ref:rid" pages without gaps or repeats.
  */
 #include "decision.h"
 
@@ -25,7 +36,7 @@
 #include "../case/case.h"
 #include "rules.h"
 
-#define CURSOR_MAX 96
+#define CURSOR_MAX 128
 
 static const char worklist_sql[] =
 	"WITH d AS ("
@@ -72,19 +83,45 @@ static const char worklist_sql[] =
 	"   ELSE 'conclusive_due' END AS kind"
 	" FROM due"
 	" WHERE (what <> 3 AND due_day <= ?) OR (what = 3 AND due_day >= ? AND due_day <= ?))"
-	" SELECT kind, ref, org_id, due_day, grp FROM w%s"
-	" ORDER BY grp, due_day, ref, kind LIMIT ?";
+	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
+	" SELECT kind, ref, org_id, due_day, grp, due_day * 86400 AS due_at, '' AS rid FROM w"
+	" UNION ALL"
+	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
+	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
+	"  SELECT CASE WHEN r.state = 'sent' THEN"
+	"   CASE WHEN r.next_due < ? THEN 'referral_ack_overdue' ELSE 'referral_ack_due' END"
+	"   ELSE CASE WHEN r.next_due < ? THEN 'referral_answer_overdue' ELSE 'referral_answer_due' END END AS kind,"
+	"  c.ref AS ref, r.to_org AS org_id, r.next_due / 86400 AS due_day,"
+	"  CASE WHEN r.next_due < ? THEN 0 ELSE 1 END AS grp, r.next_due AS due_at, r.id AS rid"
+	"  FROM referrals r JOIN cases c ON c.id = r.case_id"
+	"  WHERE r.next_due IS NOT NULL AND r.next_due < ? AND %s) rq%s"
+	"  ORDER BY due_at, kind, ref, rid LIMIT ?) rl"
+	" ) x%s"
+	" ORDER BY grp, due_at, kind, ref, rid LIMIT ?";
 
 static const char cursor_sql[] =
-	" WHERE (grp > ? OR (grp = ? AND (due_day > ? OR (due_day = ? AND (ref > ? OR (ref = ? AND kind > ?))))))";
+	" WHERE (grp > ? OR (grp = ? AND (due_at > ? OR (due_at = ? AND (kind > ? OR (kind = ? AND"
+	" (ref > ? OR (ref = ? AND rid > ?))))))))";
 
 struct cursor {
-	long long grp, due_day;
-	char ref[CASE_REF_MAX];
+	long long grp, due_at;
 	char kind[40];
+	char ref[CASE_REF_MAX];
+	char rid[ID_HEX_LEN + 1];   /* "" for an identification deadline */
 };
 
-/* "grp:due_day:ref:kind" as ident_worklist writes it; ERR_INVALID otherwise. */
+/* One ':'-terminated part of s of the characters allowed into out; the rest after it, or NULL. */
+static const char *cursor_part(const char *s, const char *allowed, bool may_be_empty, char *out, size_t size)
+{
+	size_t len = strcspn(s, ":");
+	if ((len == 0 && !may_be_empty) || len >= size || strspn(s, allowed) < len)
+		return NULL;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return s[len] == ':' ? s + len + 1 : s + len;
+}
+
+/* "grp:due_at:kind:ref:rid" as ident_worklist writes it; ERR_INVALID otherwise. */
 static int cursor_parse(const char *s, struct cursor *cur)
 {
 	char *end;
@@ -95,21 +132,34 @@ static int cursor_parse(const char *s, struct cursor *cur)
 	if (end == s || *end != ':' || (cur->grp != 0 && cur->grp != 1))
 		return ERR_INVALID;
 	s = end + 1;
-	cur->due_day = strtoll(s, &end, 10);
+	cur->due_at = strtoll(s, &end, 10);
 	if (end == s || *end != ':')
 		return ERR_INVALID;
 	s = end + 1;
-	size_t len = strcspn(s, ":");
-	if (len == 0 || len >= sizeof(cur->ref) || s[len] != ':' ||
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != len)
+	s = cursor_part(s, "abcdefghijklmnopqrstuvwxyz_", false, cur->kind, sizeof(cur->kind));
+	if (!s || s[-1] != ':')
 		return ERR_INVALID;
-	memcpy(cur->ref, s, len);
-	s += len + 1;
-	len = strlen(s);
-	if (len == 0 || len >= sizeof(cur->kind) || strspn(s, "abcdefghijklmnopqrstuvwxyz_") != len)
+	s = cursor_part(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", false, cur->ref, sizeof(cur->ref));
+	if (!s || s[-1] != ':')
 		return ERR_INVALID;
-	memcpy(cur->kind, s, len + 1);
+	s = cursor_part(s, "0123456789abcdef", true, cur->rid, sizeof(cur->rid));
+	if (!s || *s || (cur->rid[0] && strlen(cur->rid) != ID_HEX_LEN))
+		return ERR_INVALID;
 	return 0;
+}
+
+static int bind_cursor(struct store_stmt *st, int k, const struct cursor *cur)
+{
+	store_bind_int64(st, k++, cur->grp);
+	store_bind_int64(st, k++, cur->grp);
+	store_bind_int64(st, k++, cur->due_at);
+	store_bind_int64(st, k++, cur->due_at);
+	store_bind_text(st, k++, cur->kind);
+	store_bind_text(st, k++, cur->kind);
+	store_bind_text(st, k++, cur->ref);
+	store_bind_text(st, k++, cur->ref);
+	store_bind_text(st, k++, cur->rid);
+	return k;
 }
 
 int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items, char **next_cursor)
@@ -123,10 +173,20 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	bool has_cursor = cursor && *cursor;
 	if (has_cursor && cursor_parse(cursor, &cur) < 0)
 		return ERR_INVALID;
-	const char *reach = sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "c.org_id = ?" : "c.created_by = ?";
-	const char *reach_bind = sc == SCOPE_OWN_ORG ? c->actor.org_id : sc == SCOPE_OWN ? c->actor.user_id : NULL;
-	char sql[sizeof(worklist_sql) + sizeof(cursor_sql) + 64];
-	snprintf(sql, sizeof(sql), worklist_sql, reach, has_cursor ? cursor_sql : "");
+	/*
+	 * Identification deadlines go to those who work on the cases (or see
+	 * the whole country); a service provider's list holds its referrals only.
+	 */
+	bool ident = sc == SCOPE_ALL || ctx_scope(c, PERM_CASE_READ) != SCOPE_NONE;
+	const char *reach = !ident ? "1 = 0" : sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "c.org_id = ?" :
+			    "c.created_by = ?";
+	const char *reach_bind = !ident ? NULL : sc == SCOPE_OWN_ORG ? c->actor.org_id :
+				 sc == SCOPE_OWN ? c->actor.user_id : NULL;
+	const char *rreach = sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "(r.from_org = ? OR r.to_org = ?)" :
+			     "r.created_by = ?";
+	char sql[sizeof(worklist_sql) + 3 * sizeof(cursor_sql) + 128];
+	snprintf(sql, sizeof(sql), worklist_sql, reach, rreach, has_cursor ? cursor_sql : "",
+		 has_cursor ? cursor_sql : "");
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
 		return ERR_FAIL;
@@ -144,15 +204,23 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	store_bind_int64(st, k++, today + IDENT_DUE_SOON_DAYS);
 	store_bind_int64(st, k++, today);
 	store_bind_int64(st, k++, today + IDENT_DUE_SOON_DAYS);
-	if (has_cursor) {
-		store_bind_int64(st, k++, cur.grp);
-		store_bind_int64(st, k++, cur.grp);
-		store_bind_int64(st, k++, cur.due_day);
-		store_bind_int64(st, k++, cur.due_day);
-		store_bind_text(st, k++, cur.ref);
-		store_bind_text(st, k++, cur.ref);
-		store_bind_text(st, k++, cur.kind);
+	/* The referral part. */
+	int64_t now = clock_now();
+	store_bind_int64(st, k++, now);
+	store_bind_int64(st, k++, now);
+	store_bind_int64(st, k++, now);
+	store_bind_int64(st, k++, now + (int64_t)IDENT_DUE_SOON_DAYS * 86400);
+	if (sc == SCOPE_OWN_ORG) {
+		store_bind_text(st, k++, c->actor.org_id);
+		store_bind_text(st, k++, c->actor.org_id);
+	} else if (sc == SCOPE_OWN) {
+		store_bind_text(st, k++, c->actor.user_id);
 	}
+	if (has_cursor)
+		k = bind_cursor(st, k, &cur);
+	store_bind_int64(st, k++, limit + 1);
+	if (has_cursor)
+		k = bind_cursor(st, k, &cur);
 	store_bind_int64(st, k, limit + 1);
 	int rc, got = 0;
 	char last[CURSOR_MAX] = "";
@@ -165,16 +233,23 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 		}
 		const char *kind = store_column_text(st, 0), *ref = store_column_text(st, 1);
 		int64_t due_day = store_column_int64(st, 3), grp = store_column_int64(st, 4);
+		int64_t due_at = store_column_int64(st, 5);
+		const char *rid = store_column_text(st, 6);
+		rid = rid ? rid : "";
 		char due[11];
 		if (ident_day_format(due_day, due) < 0) {
 			rc = ERR_FAIL;
 			break;
 		}
 		int64_t days = grp == 0 ? today - due_day : due_day - today;
-		json_array_append_new(*items, json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", kind, "ref", ref,
-							"org_id", store_column_text(st, 2), "due", due,
-							"days", (json_int_t)days));
-		snprintf(last, sizeof(last), "%lld:%lld:%s:%s", (long long)grp, (long long)due_day, ref, kind);
+		json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:I}", "kind", kind, "ref", ref, "org_id",
+					 store_column_text(st, 2), "due", due, "days", (json_int_t)days);
+		if (rid[0]) {
+			json_object_set_new(item, "referral_id", json_string(rid));
+			json_object_set_new(item, "due_at", json_integer(due_at));
+		}
+		json_array_append_new(*items, item);
+		snprintf(last, sizeof(last), "%lld:%lld:%s:%s:%s", (long long)grp, (long long)due_at, kind, ref, rid);
 		got++;
 	}
 	store_finalize(st);

@@ -8,6 +8,8 @@ import { useI18n } from '../i18n';
 import { entity, field, formatDay, formatValue, hasValues, isProtected, lbl, today, type EntityDef, type Schema } from '../schema';
 import { caseHref, goCases, setFlash, StatusBadge, takeFlash, type Msg } from './Cases';
 import { CaseIdentification } from './Decisions';
+import { CaseReferrals } from './ReferDialog';
+import { PlanPanel } from './PlanPanel';
 
 const shown = (v: unknown) => !(v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
 
@@ -499,6 +501,8 @@ export function CaseView({ schema, ref_, canWrite, canErase, me }: { schema: Sch
       )}
       {me && <CaseIdentification caseRef={c.ref} me={me} closed={isClosed} onChanged={load} />}
       <Consents schema={schema} c={c} canWrite={canWrite} onCase={setC} />
+      {me && <CaseReferrals schema={schema} c={c} me={me} />}
+      {me && me.permissions.includes('plan') && <PlanPanel c={c} me={me} canWrite={canWrite} />}
       <Comments c={c} canWrite={canWrite} />
       {dialog === 'close' && (
         <CloseDialog

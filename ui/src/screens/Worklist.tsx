@@ -5,6 +5,7 @@ import { ErrorBox } from '../components';
 import { useI18n } from '../i18n';
 import { screeningApi, WORK_KINDS, type WorkItem } from '../screeningApi';
 import { caseHref } from './Cases';
+import { ReferralWorkItem, referralWorkId } from './referralParts';
 import { dayText, daysFromToday, word } from './screeningParts';
 
 const isLate = (w: WorkItem) => /_overdue$/.test(w.kind) || (daysFromToday(w.due) ?? 0) < 0;
@@ -64,6 +65,7 @@ export function Worklist() {
       {items && items.length > 0 && (
         <ul class="work-items">
           {items.map((w) => {
+            if (referralWorkId(w)) return <ReferralWorkItem key={w.kind + referralWorkId(w)} w={w} />;
             const late = isLate(w);
             const d = daysFromToday(w.due);
             const n = typeof w.days === 'number' ? Math.abs(w.days) : d !== null ? Math.abs(d) : null;
