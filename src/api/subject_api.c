@@ -36,21 +36,6 @@
 
 #define PAGE_MAX (16u * 1024 * 1024)
 
-static void put_escaped(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		case '\n': buf_puts(b, "<br>"); break;
-		default: buf_putc(b, *s);
-		}
-	}
-}
-
 static const char *lang(const json_t *label, const char *which)
 {
 	const char *s = json_string_value(json_object_get(label, which));
@@ -61,7 +46,7 @@ static const char *lang(const json_t *label, const char *which)
 static void put_plain(struct buf *b, const json_t *v)
 {
 	if (json_is_string(v)) {
-		put_escaped(b, json_string_value(v));
+		buf_put_html(b, json_string_value(v));
 	} else if (json_is_integer(v)) {
 		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	} else if (json_is_real(v)) {
@@ -81,7 +66,7 @@ static void put_plain(struct buf *b, const json_t *v)
 static void put_value_label(struct buf *b, const json_t *vl, const char *which)
 {
 	if (json_is_object(vl)) {
-		put_escaped(b, lang(vl, which));
+		buf_put_html(b, lang(vl, which));
 		return;
 	}
 	size_t i;
@@ -89,7 +74,7 @@ static void put_value_label(struct buf *b, const json_t *vl, const char *which)
 	json_array_foreach(vl, i, one) {
 		if (i)
 			buf_puts(b, strcmp(which, "ar") ? ", " : "، ");
-		put_escaped(b, json_is_object(one) ? lang(one, which) : "?");
+		buf_put_html(b, json_is_object(one) ? lang(one, which) : "?");
 	}
 }
 
@@ -109,7 +94,7 @@ static void put_fields(struct buf *b, const json_t *fields)
 		const json_t *label = json_object_get(f, "label");
 		const json_t *vl = json_object_get(f, "value_label");
 		buf_puts(b, "<tr><th scope=\"row\">");
-		put_escaped(b, lang(label, "en"));
+		buf_put_html(b, lang(label, "en"));
 		if (vl) {
 			buf_puts(b, "</th><td>");
 			put_value_label(b, vl, "en");
@@ -121,7 +106,7 @@ static void put_fields(struct buf *b, const json_t *fields)
 			put_plain(b, json_object_get(f, "value"));
 		}
 		buf_puts(b, "</td><th scope=\"row\" lang=\"ar\" dir=\"rtl\">");
-		put_escaped(b, lang(label, "ar"));
+		buf_put_html(b, lang(label, "ar"));
 		buf_puts(b, "</th></tr>\n");
 	}
 	buf_puts(b, "</tbody>\n</table>\n");
@@ -131,11 +116,11 @@ static void put_fields(struct buf *b, const json_t *fields)
 static void put_heading(struct buf *b, const json_t *label, int n)
 {
 	buf_puts(b, "<h2>");
-	put_escaped(b, lang(label, "en"));
+	buf_put_html(b, lang(label, "en"));
 	if (n > 0)
 		buf_printf(b, " %d", n);
 	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
-	put_escaped(b, lang(label, "ar"));
+	buf_put_html(b, lang(label, "ar"));
 	if (n > 0)
 		buf_printf(b, " %d", n);
 	buf_puts(b, "</span></h2>\n");
@@ -164,9 +149,9 @@ static void put_word(struct buf *b, const struct word *w, const char *code)
 	for (; w->code; w++)
 		if (code && !strcmp(w->code, code))
 			break;
-	put_escaped(b, w->code ? w->en : code);
+	buf_put_html(b, w->code ? w->en : code);
 	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
-	put_escaped(b, w->code ? w->ar : code);
+	buf_put_html(b, w->code ? w->ar : code);
 	buf_puts(b, "</span>");
 }
 
@@ -184,9 +169,9 @@ static void put_related(struct buf *b, const json_t *doc)
 			    "<tbody>\n");
 		json_array_foreach(list, i, s) {
 			buf_puts(b, "<tr><td>");
-			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_put_html(b, json_string_value(json_object_get(s, "date")));
 			buf_puts(b, "</td><td>");
-			put_escaped(b, json_string_value(json_object_get(s, "set")));
+			buf_put_html(b, json_string_value(json_object_get(s, "set")));
 			buf_printf(b, " v%" JSON_INTEGER_FORMAT "</td><td>", json_integer_value(json_object_get(s, "set_version")));
 			put_word(b, assessments, json_string_value(json_object_get(s, "assessment")));
 			buf_puts(b, "</td></tr>\n");
@@ -203,13 +188,13 @@ static void put_related(struct buf *b, const json_t *doc)
 			    "</thead>\n<tbody>\n");
 		json_array_foreach(list, i, s) {
 			buf_puts(b, "<tr><td>");
-			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_put_html(b, json_string_value(json_object_get(s, "date")));
 			buf_puts(b, "</td><td>");
 			put_word(b, statuses, json_string_value(json_object_get(s, "status")));
 			buf_puts(b, "</td><td dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(s, "decided_by")));
+			buf_put_html(b, json_string_value(json_object_get(s, "decided_by")));
 			buf_puts(b, "</td><td dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(s, "reasons")));
+			buf_put_html(b, json_string_value(json_object_get(s, "reasons")));
 			buf_puts(b, "</td></tr>\n");
 		}
 		buf_puts(b, "</tbody>\n</table>\n</section>\n");
@@ -228,17 +213,17 @@ static const struct word plan_statuses[] = {
 static void put_support_type(struct buf *b, const char *code)
 {
 	const struct directory_service *d = directory_service_find(code);
-	put_escaped(b, d ? d->label.en : code);
+	buf_put_html(b, d ? d->label.en : code);
 	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
-	put_escaped(b, d ? d->label.ar : code);
+	buf_put_html(b, d ? d->label.ar : code);
 	buf_puts(b, "</span>");
 }
 
 static void put_names(struct buf *b, const json_t *names)
 {
-	put_escaped(b, lang(names, "en"));
+	buf_put_html(b, lang(names, "en"));
 	buf_puts(b, " · <span lang=\"ar\" dir=\"rtl\">");
-	put_escaped(b, lang(names, "ar"));
+	buf_put_html(b, lang(names, "ar"));
 	buf_puts(b, "</span>");
 }
 
@@ -261,13 +246,13 @@ static void put_plan(struct buf *b, const json_t *doc)
 			buf_puts(b, "<tr><td>");
 			put_support_type(b, json_string_value(json_object_get(s, "support_type")));
 			buf_puts(b, "</td><td dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(s, "goal")));
+			buf_put_html(b, json_string_value(json_object_get(s, "goal")));
 			buf_puts(b, "</td><td dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(s, "action")));
+			buf_put_html(b, json_string_value(json_object_get(s, "action")));
 			buf_puts(b, "</td><td>");
 			put_names(b, json_object_get(s, "responsible"));
 			buf_puts(b, "</td><td>");
-			put_escaped(b, json_string_value(json_object_get(s, "due_date")));
+			buf_put_html(b, json_string_value(json_object_get(s, "due_date")));
 			buf_puts(b, "</td><td>");
 			put_word(b, plan_statuses, json_string_value(json_object_get(s, "status")));
 			buf_puts(b, "</td></tr>\n");
@@ -284,13 +269,13 @@ static void put_plan(struct buf *b, const json_t *doc)
 			    "<tbody>\n");
 		json_array_foreach(list, i, s) {
 			buf_puts(b, "<tr><td>");
-			put_escaped(b, json_string_value(json_object_get(s, "date")));
+			buf_put_html(b, json_string_value(json_object_get(s, "date")));
 			buf_puts(b, "</td><td>");
 			put_support_type(b, json_string_value(json_object_get(s, "support_type")));
 			buf_puts(b, "</td><td>");
 			put_names(b, json_object_get(s, "delivered_by"));
 			buf_puts(b, "</td><td dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(s, "note")));
+			buf_put_html(b, json_string_value(json_object_get(s, "note")));
 			buf_puts(b, "</td></tr>\n");
 		}
 		buf_puts(b, "</tbody>\n</table>\n</section>\n");
@@ -428,7 +413,7 @@ static void put_sharing(struct buf *b, const json_t *doc)
 	json_array_foreach(list, i, s) {
 		bool transfer = !strcmp(json_string_value(json_object_get(s, "kind")), "transfer");
 		buf_puts(b, "<tr><td>");
-		put_escaped(b, json_string_value(json_object_get(s, "date")));
+		buf_put_html(b, json_string_value(json_object_get(s, "date")));
 		buf_puts(b, "</td><td>");
 		put_names(b, json_object_get(s, "org"));
 		buf_puts(b, "</td><td>");
@@ -447,7 +432,7 @@ static void put_sharing(struct buf *b, const json_t *doc)
 		json_array_foreach(transfer ? NULL : json_object_get(s, "fields"), k, v) {
 			if (k)
 				buf_puts(b, ", ");
-			put_escaped(b, json_string_value(v));
+			buf_put_html(b, json_string_value(v));
 		}
 		buf_puts(b, "</td></tr>\n");
 	}
@@ -498,18 +483,18 @@ static void render_html(struct buf *b, const json_t *doc)
 	const json_t *labels = json_object_get(doc, "labels");
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-	put_escaped(b, ref);
+	buf_put_html(b, ref);
 	buf_puts(b, "</title>\n</head>\n<body>\n<header>\n<h1>Your personal data · "
 		    "<span lang=\"ar\" dir=\"rtl\">بياناتك الشخصية</span></h1>\n<p>This is a copy of the "
 		    "personal data recorded about you in case ");
-	put_escaped(b, ref);
+	buf_put_html(b, ref);
 	buf_puts(b, ", prepared at your request on ");
-	put_escaped(b, when);
+	buf_put_html(b, when);
 	buf_puts(b, " (UTC). Comments by staff are shown without the names of their authors.</p>\n"
 		    "<p lang=\"ar\" dir=\"rtl\">هذه نسخة من البيانات الشخصية المسجلة عنك في الحالة <bdi>");
-	put_escaped(b, ref);
+	buf_put_html(b, ref);
 	buf_puts(b, "</bdi>، أُعدّت بناءً على طلبك بتاريخ <bdi>");
-	put_escaped(b, when);
+	buf_put_html(b, when);
 	buf_puts(b, "</bdi> (بالتوقيت العالمي). تُعرض تعليقات الموظفين دون أسماء كاتبيها.</p>\n</header>\n<main>\n");
 
 	static const struct {
@@ -549,9 +534,9 @@ static void render_html(struct buf *b, const json_t *doc)
 		json_t *cm;
 		json_array_foreach(comments, k, cm) {
 			buf_puts(b, "<dt>");
-			put_escaped(b, json_string_value(json_object_get(cm, "at")));
+			buf_put_html(b, json_string_value(json_object_get(cm, "at")));
 			buf_puts(b, "</dt><dd dir=\"auto\">");
-			put_escaped(b, json_string_value(json_object_get(cm, "text")));
+			buf_put_html(b, json_string_value(json_object_get(cm, "text")));
 			buf_puts(b, "</dd>\n");
 		}
 		buf_puts(b, "</dl>\n</section>\n");

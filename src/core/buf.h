@@ -32,6 +32,8 @@ int buf_error(const struct buf *b);       /* 0 or the sticky negative enum err *
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+/* s as HTML text: & < > " ' escaped, a line break as <br>; NULL appends nothing. */
+void buf_put_html(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Detach the data (caller frees); NULL on error or when empty-and-unallocated returns "" copy. */

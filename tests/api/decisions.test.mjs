@@ -6,9 +6,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, BACKEND, errCode, listAll, STRONG } from './lib.mjs';
+import { startServer, BACKEND, errCode, listAll, STRONG, storedBytes } from './lib.mjs';
 
 const DAY = 86400000;
 // A date n days from today (UTC), as the server counts days.
@@ -262,15 +262,7 @@ describe(`[${BACKEND}] identification decisions`, () => {
   });
 
   test('the reasons are never stored in clear', async () => {
-    let haystack;
-    if (BACKEND === 'sqlite') {
-      haystack = Buffer.concat(readdirSync(server.dir).filter((f) => f.startsWith('ihala.db'))
-        .map((f) => readFileSync(join(server.dir, f))));
-    } else {
-      const dump = spawnSync('pg_dump', [server.pg.conninfo], { maxBuffer: 1 << 28 });
-      assert.equal(dump.status, 0, String(dump.stderr));
-      haystack = dump.stdout;
-    }
+    const haystack = storedBytes(server);
     assert.ok(haystack.length > 0);
     for (const n of ['Riffa', 'seven months', 'debt bondage', 'Sitra', 'Muharraq', 'new evidence'])
       assert.equal(haystack.indexOf(Buffer.from(n)), -1, `"${n}" found in the database`);

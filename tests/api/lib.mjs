@@ -12,8 +12,9 @@
 //                        each server gets its own database created through it
 //   IHALA_TEST_PG_URL    used as is when IHALA_TEST_PG_ADMIN is not set
 
-import { spawn, execFile } from 'node:child_process';
+import { spawn, spawnSync, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -358,6 +359,19 @@ export class Client {
     if (r.status === 200 && r.json) this.csrf = r.json.csrf_token;
     return r;
   }
+}
+
+// Everything the server stored, as bytes: the SQLite files (with the WAL),
+// or a pg_dump of the PostgreSQL database. Tests search it for values that
+// must never be stored in clear.
+export function storedBytes(server) {
+  if (server.pg) {
+    const dump = spawnSync('pg_dump', [server.pg.conninfo], { maxBuffer: 1 << 28 });
+    if (dump.status !== 0) throw new Error(`pg_dump: ${dump.stderr}`);
+    return dump.stdout;
+  }
+  return Buffer.concat(readdirSync(server.dir).filter((f) => f.startsWith('ihala.db'))
+    .map((f) => readFileSync(join(server.dir, f))));
 }
 
 // The error code of a response, or undefined.

@@ -8,9 +8,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, BACKEND, errCode, listAll } from './lib.mjs';
+import { startServer, BACKEND, errCode, listAll, storedBytes } from './lib.mjs';
 
 const DAY = 86400000;
 const day = (n) => new Date(Date.now() + n * DAY).toISOString().slice(0, 10);
@@ -544,15 +544,7 @@ describe(`[${BACKEND}] support plans and services delivered`, () => {
     const r = await cm.post(`/cases/${ref}/services`, { date: day(0), support_type: 'Legal', note: SECRET.note });
     assert.equal(r.status, 201, r.text);
     assert.equal((await getPlan(ref)).items[0].goal, SECRET.goal);
-    let haystack;
-    if (BACKEND === 'sqlite') {
-      haystack = Buffer.concat(readdirSync(server.dir).filter((f) => f.startsWith('ihala.db'))
-        .map((f) => readFileSync(join(server.dir, f))));
-    } else {
-      const dump = spawnSync('pg_dump', [server.pg.conninfo], { maxBuffer: 1 << 28 });
-      assert.equal(dump.status, 0, String(dump.stderr));
-      haystack = dump.stdout;
-    }
+    const haystack = storedBytes(server);
     assert.ok(haystack.length > 0);
     for (const s of Object.values(SECRET))
       for (const word of [s, s.split(' ').slice(-2).join(' ')])

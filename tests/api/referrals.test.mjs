@@ -9,10 +9,9 @@
 // erasure.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, BACKEND, listAll } from './lib.mjs';
+import { startServer, BACKEND, listAll, storedBytes } from './lib.mjs';
 
 // What the case holds; the values the receiver of a shelter referral may and may not see.
 const PERSON = {
@@ -565,15 +564,7 @@ describe(`[${BACKEND}] referrals`, () => {
     const ref = await newCase();
     const rf = await refer(ref, { reason: 'Brother-in-law Yacoubian threatened her' });
     await move(rf, 'acknowledged', shelter, { note: 'Called the Muqsha clinic' });
-    let haystack;
-    if (BACKEND === 'sqlite') {
-      haystack = Buffer.concat(readdirSync(server.dir).filter((f) => f.startsWith('ihala.db'))
-        .map((f) => readFileSync(join(server.dir, f))));
-    } else {
-      const dump = spawnSync('pg_dump', [server.pg.conninfo], { maxBuffer: 1 << 28 });
-      assert.equal(dump.status, 0, String(dump.stderr));
-      haystack = dump.stdout;
-    }
+    const haystack = storedBytes(server);
     for (const n of ['Yacoubian', 'Muqsha', 'Hamad Town', 'Person unconscious', 'Prosecution takes', 'Layla'])
       assert.equal(haystack.indexOf(Buffer.from(n)), -1, `"${n}" found in the database`);
     const r = await cm.del(`/cases/${ref}`);

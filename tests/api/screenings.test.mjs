@@ -9,10 +9,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import crypto from 'node:crypto';
-import { startServer, BACKEND, BIN, errCode, listAll, STRONG } from './lib.mjs';
+import { startServer, BACKEND, BIN, errCode, listAll, STRONG, storedBytes } from './lib.mjs';
 
 const DIMS = ['deceptive_recruitment', 'coercive_recruitment', 'vulnerability_recruitment', 'exploitation',
   'coercion_destination', 'vulnerability_destination'];
@@ -424,15 +424,7 @@ describe(`[${BACKEND}] screenings`, () => {
     assert.equal(r.status, 201, r.text);
     // It is really stored: the notes come back.
     assert.equal((await responder.get(`/screenings/${r.json.id}`)).json.notes, marker);
-    let haystack;
-    if (BACKEND === 'sqlite') {
-      haystack = Buffer.concat(readdirSync(server.dir).filter((f) => f.startsWith('ihala.db'))
-        .map((f) => readFileSync(join(server.dir, f))));
-    } else {
-      const dump = spawnSync('pg_dump', [server.pg.conninfo], { maxBuffer: 1 << 28 });
-      assert.equal(dump.status, 0, String(dump.stderr));
-      haystack = dump.stdout;
-    }
+    const haystack = storedBytes(server);
     assert.ok(haystack.length > 0);
     const needles = [marker, 'ZEPHYR-NOTE', 'Met at a construction site', 'second interview',
       ...yes.map((id) => `"${id}":"yes"`), `"${adultLabour.indicators[0].id}":"no"`, '"answers":{', '"notes":"'];

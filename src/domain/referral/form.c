@@ -22,21 +22,6 @@
 
 #define FORM_MAX (4u * 1024 * 1024)
 
-static void esc(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
-		case '\n': buf_puts(b, "<br>"); break;
-		default: buf_putc(b, *s);
-		}
-	}
-}
-
 struct words {
 	const char *en, *ar;
 };
@@ -74,9 +59,9 @@ static const struct words
 static void row(struct buf *b, const struct words *label, bool ar, const char *value)
 {
 	buf_puts(b, "<tr><th scope=\"row\">");
-	esc(b, w(label, ar));
+	buf_put_html(b, w(label, ar));
 	buf_puts(b, "</th><td dir=\"auto\">");
-	esc(b, value);
+	buf_put_html(b, value);
 	buf_puts(b, "</td></tr>\n");
 }
 
@@ -105,11 +90,11 @@ static void value_text(struct buf *b, const struct field *f, const json_t *v, bo
 		const char *s = json_string_value(v);
 		for (size_t i = 0; f && i < f->n_choices; i++) {
 			if (!strcmp(f->choices[i].value, s)) {
-				esc(b, ar ? f->choices[i].label.ar : f->choices[i].label.en);
+				buf_put_html(b, ar ? f->choices[i].label.ar : f->choices[i].label.en);
 				return;
 			}
 		}
-		esc(b, s);
+		buf_put_html(b, s);
 	} else if (json_is_integer(v)) {
 		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	} else if (json_is_boolean(v)) {
@@ -124,7 +109,7 @@ static void entity_rows(struct buf *b, const struct registry *reg, const char *e
 	json_object_foreach((json_t *)obj, key, v) {
 		const struct field *f = registry_field(reg, entity, key);
 		buf_puts(b, "<tr><th scope=\"row\">");
-		esc(b, f ? (ar ? f->label.ar : f->label.en) : key);
+		buf_put_html(b, f ? (ar ? f->label.ar : f->label.en) : key);
 		buf_puts(b, "</th><td dir=\"auto\">");
 		value_text(b, f, v, ar);
 		buf_puts(b, "</td></tr>\n");
@@ -159,11 +144,11 @@ static void render(struct buf *b, const json_t *j, bool ar)
 	const char *lang = ar ? "ar" : "en";
 	buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head><meta charset=\"utf-8\"><title>", lang,
 		   ar ? "rtl" : "ltr");
-	esc(b, w(&t_title, ar));
+	buf_put_html(b, w(&t_title, ar));
 	buf_puts(b, "</title></head>\n<body>\n<h1>");
-	esc(b, w(&t_title, ar));
+	buf_put_html(b, w(&t_title, ar));
 	buf_puts(b, "</h1>\n<p><strong>");
-	esc(b, w(&t_confidential, ar));
+	buf_put_html(b, w(&t_confidential, ar));
 	buf_puts(b, "</strong></p>\n<table>\n");
 	const char *name_key = ar ? "name_ar" : "name_en";
 	row(b, &t_case, ar, json_string_value(json_object_get(j, "case_ref")));
@@ -195,35 +180,35 @@ static void render(struct buf *b, const json_t *j, bool ar)
 	if (json_is_string(json_object_get(j, "reason")))
 		row(b, &t_reason, ar, json_string_value(json_object_get(j, "reason")));
 	buf_puts(b, "</table>\n<h2>");
-	esc(b, w(&t_person, ar));
+	buf_put_html(b, w(&t_person, ar));
 	buf_puts(b, "</h2>\n");
 	const json_t *person = json_object_get(j, "person");
 	if (person) {
 		person_part(b, person, ar);
 	} else {
 		buf_puts(b, "<p>");
-		esc(b, w(&t_withheld, ar));
+		buf_put_html(b, w(&t_withheld, ar));
 		buf_puts(b, "</p>\n");
 	}
 	buf_puts(b, "<h2>");
-	esc(b, w(&t_history, ar));
+	buf_put_html(b, w(&t_history, ar));
 	buf_puts(b, "</h2>\n<ol>\n");
 	json_array_foreach(json_object_get(j, "transitions"), i, v) {
 		date_of(json_integer_value(json_object_get(v, "at")), d);
 		buf_puts(b, "<li>");
-		esc(b, d);
+		buf_put_html(b, d);
 		buf_puts(b, " — ");
-		esc(b, json_string_value(json_object_get(v, "to")));
+		buf_put_html(b, json_string_value(json_object_get(v, "to")));
 		const char *note = json_string_value(json_object_get(v, "note"));
 		if (note) {
 			buf_puts(b, ": <span dir=\"auto\">");
-			esc(b, note);
+			buf_put_html(b, note);
 			buf_puts(b, "</span>");
 		}
 		buf_puts(b, "</li>\n");
 	}
 	buf_puts(b, "</ol>\n<p>");
-	esc(b, w(&t_sign, ar));
+	buf_put_html(b, w(&t_sign, ar));
 	buf_puts(b, ": ______________________________</p>\n</body>\n</html>\n");
 }
 
