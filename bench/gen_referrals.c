@@ -144,9 +144,9 @@ static const struct {
 	const char *code;
 	int weight;
 } service_mix[] = {
-	{ "Accommodation", 25 },  { "Health", 15 },	    { "Psychological", 15 },	      { "Legal", 15 },
-	{ "Interpretation", 5 },  { "Livelihood", 5 },	    { "FamilyTracing", 5 },	      { "ReturnAndReintegration", 5 },
-	{ "ProtectionAndSafety", 5 }, { "Financial", 5 },
+	{ "Accommodation", 25 },      { "Health", 15 },     { "Psychological", 15 }, { "Legal", 15 },
+	{ "Interpretation", 5 },      { "Livelihood", 5 },  { "FamilyTracing", 5 },
+	{ "ReturnAndReintegration", 5 }, { "ProtectionAndSafety", 5 }, { "Financial", 5 },
 };
 #define N_SERVICE_MIX ((int)(sizeof(service_mix) / sizeof(service_mix[0])))
 
@@ -211,7 +211,8 @@ static void plan_times(uint64_t *s, const struct config *cfg, struct plan *p, in
 		break;
 	case RS_ACCEPTED:
 	case RS_IN_SERVICE:
-		p->t[0] = now - (p->state == RS_ACCEPTED ? between(s, 2 * DAY, 60 * DAY) : between(s, 3 * DAY, 180 * DAY));
+		p->t[0] = now - (p->state == RS_ACCEPTED ? between(s, 2 * DAY, 60 * DAY) :
+							     between(s, 3 * DAY, 180 * DAY));
 		p->t[1] = p->t[0] + between(s, 300, ack * 12 / 10);
 		p->t[2] = p->t[1] + between(s, 600, answer - ack + HOUR);
 		if (p->t[2] > now - HOUR)
@@ -561,7 +562,8 @@ int main(int argc, char **argv)
 		if (recv_order[r] >= n_existing)
 			small = recv_order[r];
 	}
-	double *recv_cdf = calloc((size_t)n_parties, sizeof(double)), *send_cdf = calloc((size_t)n_parties, sizeof(double));
+	double *recv_cdf = calloc((size_t)n_parties, sizeof(double));
+	double *send_cdf = calloc((size_t)n_parties, sizeof(double));
 	rank_weights(recv_order, n_parties, recv_cdf);
 	rank_weights(send_order, n_parties, send_cdf);
 
@@ -577,7 +579,8 @@ int main(int argc, char **argv)
 			snprintf(p->username, sizeof(p->username), "bench-staff-%03d", i + 1);
 		snprintf(display, sizeof(display), "Bench case manager %03d", i + 1);
 		struct user u;
-		if (user_create(&sys, p->id, p->username, display, 1u << ROLE_CASE_MANAGER, false, password, &u, &pb) < 0) {
+		if (user_create(&sys, p->id, p->username, display, 1u << ROLE_CASE_MANAGER, false, password, &u,
+				&pb) < 0) {
 			fprintf(stderr, "gen_referrals: user_create refused: %s %s\n", pb.code, pb.field);
 			return 1;
 		}
@@ -616,7 +619,8 @@ int main(int argc, char **argv)
 				} while (taken);
 				int u = (int)(mix(&seed) % 100), sv = (int)(mix(&seed) % 100);
 				p->urgency = u < 15 ? 0 : u < 50 ? 1 : 2;
-				p->state = sv < 20 ? RS_SENT : sv < 35 ? RS_ACKNOWLEDGED : sv < 60 ? RS_ACCEPTED : RS_IN_SERVICE;
+				p->state = sv < 20 ? RS_SENT : sv < 35 ? RS_ACKNOWLEDGED :
+					   sv < 60 ? RS_ACCEPTED : RS_IN_SERVICE;
 				plan_times(&seed, &app.cfg, p, now);
 				int ns = (int)(mix(&seed) % 100);
 				ns = ns < 50 ? 1 : ns < 85 ? 2 : 3;
@@ -644,13 +648,14 @@ int main(int argc, char **argv)
 			json_object_set_new(kase, "status", json_string("Active"));
 			if (!override) {
 				const char *opened = json_string_value(json_object_get(kase, "opened_date"));
-				json_array_append_new(json_object_get(body, "consents"),
-						      json_pack("{s:s, s:b, s:s}", "purpose", "domestic_referral", "given", 1,
-								"date", opened));
+				json_t *consent = json_pack("{s:s, s:b, s:s}", "purpose", "domestic_referral",
+							    "given", 1, "date", opened);
+				json_array_append_new(json_object_get(body, "consents"), consent);
 			}
 			char ref[CASE_REF_MAX];
 			if (case_create_ext(&c, body, NULL, false, ref, &pb) < 0) {
-				fprintf(stderr, "gen_referrals: case %ld refused: %s %s\n", n_cases + 1, pb.code, pb.field);
+				fprintf(stderr, "gen_referrals: case %ld refused: %s %s\n", n_cases + 1, pb.code,
+					pb.field);
 				store_rollback(db);
 				return 1;
 			}
@@ -693,9 +698,10 @@ int main(int argc, char **argv)
 		const struct party *p = &parties[w == 0 ? busy : small];
 		int64_t recv = count(db, "SELECT COUNT(*) FROM referrals WHERE to_org = ?", p->id, 0);
 		int64_t sent = count(db, "SELECT COUNT(*) FROM referrals WHERE from_org = ?", p->id, 0);
-		int64_t late = count(db, "SELECT COUNT(*) FROM referrals WHERE to_org = ? AND next_due < ?", p->id, now);
-		printf("org %s: receives %lld (%lld overdue), sends %lld\n", p->username, (long long)recv, (long long)late,
-		       (long long)sent);
+		int64_t late = count(db, "SELECT COUNT(*) FROM referrals WHERE to_org = ? AND next_due < ?", p->id,
+				     now);
+		printf("org %s: receives %lld (%lld overdue), sends %lld\n", p->username, (long long)recv,
+		       (long long)late, (long long)sent);
 	}
 	printf("created %ld referrals (%ld cases) in %.1f s: %.0f referrals/s (batches of %ld cases)\n", n, n_cases,
 	       sec, (double)n / sec, batch);

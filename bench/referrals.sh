@@ -235,6 +235,7 @@ if want postgres; then
 	run_bg "$PGBIN/psql" -X -q -c 'ANALYZE' "$PG_CONN" >/dev/null 2>&1 || die "ANALYZE failed"
 fi
 
+# shellcheck disable=SC2034   # SIZE_<backend> is read through ${!s} below
 for b in $BACKENDS; do
 	if [ "$b" = sqlite ]; then
 		SIZE_sqlite="$(du -sm "$SQ_DATA" | cut -f1) MB"
@@ -263,6 +264,8 @@ echo "ihala referral benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), $N open referral
 echo "wrk -t1 -c$CONNS -d${DURATION}s --latency; 1-min load average $LOAD_BEFORE before, $LOAD_AFTER after;" \
 	"whole run $(($(date +%s) - T_START)) s"
 echo "'ref' = $REF (${REFV[date]:-none}, ${REFV[machine]:-}, load ${REFV[load_before]:--})"
+[ "${REFV[connections]:-$CONNS}" = "$CONNS" ] && [ "${REFV[seconds]:-$DURATION}" = "$DURATION" ] \
+	|| echo "!! the reference ran with ${REFV[connections]} connections for ${REFV[seconds]} s, this run with $CONNS for $DURATION s: compare with care"
 busy=$(awk -v l="$LOAD_BEFORE" -v n="$(nproc)" 'BEGIN { print (l + 0 > n / 2) ? 1 : 0 }')
 [ "$busy" = 0 ] || echo "!! the machine was busy before the runs (load $LOAD_BEFORE on $(nproc) CPUs): figures are noisy"
 for b in $BACKENDS; do

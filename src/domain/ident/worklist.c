@@ -15,15 +15,21 @@
  * accepted or declined (referral_answer_overdue / referral_answer_due),
  * overdue or falling due within IDENT_DUE_SOON_DAYS, on the work lists of
  * both organisations (PERM_WORKLIST's scope OWN_ORG) and the coordinator's.
- * Their part is read in next_due order on the index referrals_due with its
- * own LIMIT, so the coordinator's list does not sort every open referral of
- * the country.
+ * Their part is read from referrals alone in (next_due, id) order, the
+ * cursor applied there, each part with its own LIMIT: the country's on
+ * referrals_due, an organisation's received ones on referrals_to and its
+ * sent ones on referrals_from; only the page's rows are then joined to
+ * cases. So no list joins or sorts all the open referrals in its reach
+ * (bench/referrals.sh: 100,000 open referrals).
  *
  * Order: overdue before due (grp 0, 1), then by due time (due_at: the due
  * day's midnight for identification deadlines, the deadline itself for
  * referrals; so the most overdue and the soonest due come first), then
- * kind, reference and referral id: a total order, so that the cursor
- * "grp:due_at:kind:ref:rid" pages without gaps or repeats.
+ * referral id ("" for identification deadlines, which so come first at the
+ * same due time), kind and reference: a total order, so that the cursor
+ * "grp:due_at:kind:ref:rid" pages without gaps or repeats. For a referral,
+ * grp follows next_due, so "after the cursor" is (next_due, id) > (due_at,
+ * rid), and next_due >= now too when the cursor's grp is 1.
  */
 #include "decision.h"
 
@@ -86,22 +92,26 @@ static const char worklist_sql[] =
 	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
 	" SELECT kind, ref, org_id, due_day, grp, due_day * 86400 AS due_at, '' AS rid FROM w"
 	" UNION ALL"
-	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
-	" SELECT kind, ref, org_id, due_day, grp, due_at, rid FROM ("
 	"  SELECT CASE WHEN r.state = 'sent' THEN"
 	"   CASE WHEN r.next_due < ? THEN 'referral_ack_overdue' ELSE 'referral_ack_due' END"
 	"   ELSE CASE WHEN r.next_due < ? THEN 'referral_answer_overdue' ELSE 'referral_answer_due' END END AS kind,"
 	"  c.ref AS ref, r.to_org AS org_id, r.next_due / 86400 AS due_day,"
 	"  CASE WHEN r.next_due < ? THEN 0 ELSE 1 END AS grp, r.next_due AS due_at, r.id AS rid"
-	"  FROM referrals r JOIN cases c ON c.id = r.case_id"
-	"  WHERE r.next_due IS NOT NULL AND r.next_due < ? AND %s) rq%s"
-	"  ORDER BY due_at, kind, ref, rid LIMIT ?) rl"
+	"  FROM (%s) r JOIN cases c ON c.id = r.case_id"
 	" ) x%s"
-	" ORDER BY grp, due_at, kind, ref, rid LIMIT ?";
+	" ORDER BY grp, due_at, rid, kind, ref LIMIT ?";
+
+/*
+ * The referrals in reach from referrals alone, in (next_due, id) order on
+ * an index, each part with the cursor and its own LIMIT.
+ */
+#define RSEL "SELECT * FROM (SELECT id, case_id, to_org, state, next_due FROM referrals WHERE next_due < ?"
+#define RCUR " AND next_due >= ? AND (next_due > ? OR id > ?) AND (? = 0 OR next_due >= ?)"
+#define RTAIL " ORDER BY next_due, id LIMIT ?)"
 
 static const char cursor_sql[] =
-	" WHERE (grp > ? OR (grp = ? AND (due_at > ? OR (due_at = ? AND (kind > ? OR (kind = ? AND"
-	" (ref > ? OR (ref = ? AND rid > ?))))))))";
+	" WHERE (grp > ? OR (grp = ? AND (due_at > ? OR (due_at = ? AND (rid > ? OR (rid = ? AND"
+	" (kind > ? OR (kind = ? AND ref > ?))))))))";
 
 struct cursor {
 	long long grp, due_at;
@@ -154,11 +164,29 @@ static int bind_cursor(struct store_stmt *st, int k, const struct cursor *cur)
 	store_bind_int64(st, k++, cur->grp);
 	store_bind_int64(st, k++, cur->due_at);
 	store_bind_int64(st, k++, cur->due_at);
-	store_bind_text(st, k++, cur->kind);
-	store_bind_text(st, k++, cur->kind);
-	store_bind_text(st, k++, cur->ref);
-	store_bind_text(st, k++, cur->ref);
 	store_bind_text(st, k++, cur->rid);
+	store_bind_text(st, k++, cur->rid);
+	store_bind_text(st, k++, cur->kind);
+	store_bind_text(st, k++, cur->kind);
+	store_bind_text(st, k++, cur->ref);
+	return k;
+}
+
+/* One part of the referrals (RSEL ... RTAIL): its bounds, the cursor's, its LIMIT. */
+static int bind_part(struct store_stmt *st, int k, int64_t soon, const char *const *binds, int nb, bool has_cursor,
+		     const struct cursor *cur, int64_t now, int limit)
+{
+	store_bind_int64(st, k++, soon);
+	for (int i = 0; i < nb; i++)
+		store_bind_text(st, k++, binds[i]);
+	if (has_cursor) {
+		store_bind_int64(st, k++, cur->due_at);
+		store_bind_int64(st, k++, cur->due_at);
+		store_bind_text(st, k++, cur->rid);
+		store_bind_int64(st, k++, cur->grp);
+		store_bind_int64(st, k++, now);
+	}
+	store_bind_int64(st, k++, limit + 1);
 	return k;
 }
 
@@ -182,11 +210,22 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 			    "c.created_by = ?";
 	const char *reach_bind = !ident ? NULL : sc == SCOPE_OWN_ORG ? c->actor.org_id :
 				 sc == SCOPE_OWN ? c->actor.user_id : NULL;
-	const char *rreach = sc == SCOPE_ALL ? "1 = 1" : sc == SCOPE_OWN_ORG ? "(r.from_org = ? OR r.to_org = ?)" :
-			     "r.created_by = ?";
-	char sql[sizeof(worklist_sql) + 3 * sizeof(cursor_sql) + 128];
-	snprintf(sql, sizeof(sql), worklist_sql, reach, rreach, has_cursor ? cursor_sql : "",
-		 has_cursor ? cursor_sql : "");
+	/*
+	 * The referral parts: the country's on referrals_due; an organisation's
+	 * received ones (referrals_to) and sent ones (referrals_from, not to
+	 * itself); the caller's own.
+	 */
+	const char *cur_part = has_cursor ? RCUR : "";
+	char parts[1024];
+	if (sc == SCOPE_ALL)
+		snprintf(parts, sizeof(parts), RSEL "%s" RTAIL " a", cur_part);
+	else if (sc == SCOPE_OWN_ORG)
+		snprintf(parts, sizeof(parts), RSEL " AND to_org = ?%s" RTAIL " a UNION ALL "
+			 RSEL " AND from_org = ? AND to_org <> ?%s" RTAIL " b", cur_part, cur_part);
+	else
+		snprintf(parts, sizeof(parts), RSEL " AND created_by = ?%s" RTAIL " a", cur_part);
+	char sql[sizeof(worklist_sql) + sizeof(parts) + sizeof(cursor_sql) + 128];
+	snprintf(sql, sizeof(sql), worklist_sql, reach, parts, has_cursor ? cursor_sql : "");
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
 		return ERR_FAIL;
@@ -205,20 +244,18 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	store_bind_int64(st, k++, today);
 	store_bind_int64(st, k++, today + IDENT_DUE_SOON_DAYS);
 	/* The referral part. */
-	int64_t now = clock_now();
+	int64_t now = clock_now(), soon = now + (int64_t)IDENT_DUE_SOON_DAYS * 86400;
 	store_bind_int64(st, k++, now);
 	store_bind_int64(st, k++, now);
 	store_bind_int64(st, k++, now);
-	store_bind_int64(st, k++, now + (int64_t)IDENT_DUE_SOON_DAYS * 86400);
 	if (sc == SCOPE_OWN_ORG) {
-		store_bind_text(st, k++, c->actor.org_id);
-		store_bind_text(st, k++, c->actor.org_id);
-	} else if (sc == SCOPE_OWN) {
-		store_bind_text(st, k++, c->actor.user_id);
+		const char *to[] = { c->actor.org_id }, *from[] = { c->actor.org_id, c->actor.org_id };
+		k = bind_part(st, k, soon, to, 1, has_cursor, &cur, now, limit);
+		k = bind_part(st, k, soon, from, 2, has_cursor, &cur, now, limit);
+	} else {
+		const char *own[] = { c->actor.user_id };
+		k = bind_part(st, k, soon, own, sc == SCOPE_OWN ? 1 : 0, has_cursor, &cur, now, limit);
 	}
-	if (has_cursor)
-		k = bind_cursor(st, k, &cur);
-	store_bind_int64(st, k++, limit + 1);
 	if (has_cursor)
 		k = bind_cursor(st, k, &cur);
 	store_bind_int64(st, k, limit + 1);

@@ -731,7 +731,7 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 	buf_puts(&sql, "SELECT " ROW_COLS ROW_FROM " WHERE ");
 	const char *binds[12];
 	int nb = 0;
-	if (sc == SCOPE_OWN_ORG) {
+	if (sc == SCOPE_OWN_ORG && !f->role) {   /* with a role, its clause on the caller's organisation is narrower */
 		buf_puts(&sql, "(r.from_org = ? OR r.to_org = ?)");
 		binds[nb++] = c->actor.org_id;
 		binds[nb++] = c->actor.org_id;
@@ -762,8 +762,14 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 		buf_puts(&sql, " AND EXISTS (SELECT 1 FROM referral_services s WHERE s.referral_id = r.id AND s.service = ?)");
 		binds[nb++] = f->service;
 	}
+	/*
+	 * One side's overdue referrals: walk its open ones newest first
+	 * (referrals_open_to / _from) and stop at the page's end, instead of
+	 * fetching all its overdue ones by deadline and sorting them; the unary
+	 * + keeps SQLite's planner (no statistics) off the next_due range.
+	 */
 	if (f->overdue)
-		buf_puts(&sql, " AND r.next_due < ?");
+		buf_puts(&sql, f->role ? " AND +r.next_due < ?" : " AND r.next_due < ?");
 	if (cur_id[0])
 		buf_puts(&sql, " AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
 	buf_puts(&sql, " ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
