@@ -155,6 +155,7 @@ bench: deps
 	@bash bench/run.sh
 	@bash bench/cases.sh
 	@bash bench/referrals.sh
+	@bash bench/link.sh
 
 lint:
 	@bash scripts/lint.sh

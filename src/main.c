@@ -25,6 +25,7 @@ static const char usage[] =
 	"  retention erase the cases kept past their retention period\n"
 	"  export    write the cases as an HTCDS table (CSV or XLSX)\n"
 	"  screening import or list the indicator sets used for screening\n"
+	"  link      duplicates, and linkage with another installation without names\n"
 	"  version   print the version\n"
 	"\n"
 	"`ihala SUBCOMMAND --help` explains each one.\n";
@@ -48,7 +49,7 @@ static const struct subcommand subcommands[] = {
 	{ "init", cli_init_main },   { "serve", cli_serve_main },   { "user", cli_user_main },
 	{ "org", cli_org_main },     { "audit", cli_audit_main },   { "backup", cli_backup_main },
 	{ "retention", cli_retention_main }, { "export", cli_export_main },
-	{ "screening", cli_screening_main },
+	{ "screening", cli_screening_main }, { "link", cli_link_main },
 	{ "version", version_main },
 };
 

@@ -89,6 +89,11 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/referral-profiles/{id}", PERM_PROFILE_WRITE, api_referral_profiles_put, 0 },
 	{ "POST", "/api/v1/cases/{ref}/transfer", PERM_CASE_TRANSFER, api_cases_transfer, 0 },
 	{ "GET", "/api/v1/cases/{ref}/transfers", PERM_CASE_READ, api_cases_transfers, 0 },
+	{ "GET", "/api/v1/link/pairs", PERM_LINK_REVIEW, api_link_pairs_list, ROUTE_READ_ONLY },
+	{ "GET", "/api/v1/link/pairs/{id}", PERM_LINK_REVIEW, api_link_pairs_get, 0 },
+	{ "POST", "/api/v1/link/pairs/{id}/decision", PERM_LINK_REVIEW, api_link_pairs_decide, 0 },
+	{ "POST", "/api/v1/link/merges/{id}/undo", PERM_LINK_REVIEW, api_link_merges_undo, 0 },
+	{ "POST", "/api/v1/link/match", PERM_LINK_MATCH, api_link_match, 0 },
 };
 
 static bool changes_state(const char *method)

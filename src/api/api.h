@@ -121,5 +121,10 @@ void api_referral_profiles_create(struct http_request *req, void *call);
 void api_referral_profiles_put(struct http_request *req, void *call);
 void api_cases_transfer(struct http_request *req, void *call);
 void api_cases_transfers(struct http_request *req, void *call);
+void api_link_pairs_list(struct http_request *req, void *call);
+void api_link_pairs_get(struct http_request *req, void *call);
+void api_link_pairs_decide(struct http_request *req, void *call);
+void api_link_merges_undo(struct http_request *req, void *call);
+void api_link_match(struct http_request *req, void *call);   /* link_clk_api.c */
 
 #endif

@@ -43,6 +43,10 @@ static const struct error_entry errors[] = {
 	{ "stale_version", 409, "Someone else changed this in the meantime. Reload and try again.", "عدّل شخص آخر هذا في الأثناء. أعد التحميل وحاول مجددًا." },
 	{ "weak_password", 400, "The new password is too weak: use at least 12 characters.", "كلمة المرور الجديدة ضعيفة: استخدم 12 حرفًا على الأقل." },
 	{ "wrong_password", 400, "The current password is wrong.", "كلمة المرور الحالية غير صحيحة." },
+	{ "link_not_configured", 409, "Linkage with other installations is not set up here: the administrator sets link_secret_file.",
+	  "الربط مع المنظومات الأخرى غير مُعَدّ هنا: يحدّد المسؤول الإعداد link_secret_file." },
+	{ "link_other_secret", 400, "The encodings were made with another secret: agree on one secret with the other agency.",
+	  "أُعدّت الترميزات بسرّ مختلف: اتفقوا على سرّ واحد مع الجهة الأخرى." },
 	{ "import_rejected", 400, "The file was not imported: some rows are not valid.", "لم يُستورد الملف: بعض الصفوف غير صالحة." },
 	{ "unknown_set", 400, "There is no indicator set with this key.", "لا توجد مجموعة مؤشرات بهذا المفتاح." },
 	{ "set_not_allowed", 400, "Your organisation may not use this indicator set.", "لا يحق لمنظمتك استخدام مجموعة المؤشرات هذه." },
@@ -62,6 +66,10 @@ static const struct error_entry errors[] = {
 	{ "service_not_offered", 400, "The receiving organisation does not offer this service.", "المنظمة المستقبِلة لا تقدّم هذه الخدمة." },
 	{ "stale_decision", 409, "Another decision was recorded in the meantime. Reload and try again.", "سُجّل قرار آخر في الأثناء. أعد التحميل وحاول مجددًا." },
 	{ "plan_item_in_use", 409, "Services were logged against this plan item: cancel it instead of removing it.", "سُجّلت خدمات مقابل بند الخطة هذا: ألغِه بدلًا من حذفه." },
+	{ "already_decided", 409, "This pair has already been decided.", "سبق البتّ في هذا الزوج." },
+	{ "same_person", 409, "These two records already belong to one person: undo that merge first.", "هذان السجلان لشخص واحد بالفعل: ألغِ ذلك الدمج أولًا." },
+	{ "merge_undone", 409, "This merge has already been undone.", "أُلغي هذا الدمج من قبل." },
+	{ "merge_not_last", 409, "A later merge of the same person is still in force: undo that one first.", "ما زال دمج لاحق للشخص نفسه ساريًا: ألغِه أولًا." },
 	{ "internal", 500, "Something went wrong on the server.", "حدث خطأ في الخادم." },
 };
 

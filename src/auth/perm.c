@@ -45,6 +45,8 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_PLAN] = "plan",
 	[PERM_PROFILE_WRITE] = "referral.profiles",
 	[PERM_REFERRAL_OVERVIEW] = "referral.overview",
+	[PERM_LINK_REVIEW] = "link.review",
+	[PERM_LINK_MATCH] = "link.match",
 };
 
 #define N SCOPE_NONE
@@ -57,7 +59,8 @@ static const char *const perm_names_tab[PERM_COUNT] = {
  * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE,
  * SCREENING, DECIDE, WORKLIST, DIRECTORY_WRITE, then the referral columns:
  * REFER, REFERRAL_READ, REFERRAL_RECEIVE, CONSENT_OVERRIDE, CASE_TRANSFER,
- * PLAN, PROFILE_WRITE, REFERRAL_OVERVIEW.
+ * PLAN, PROFILE_WRITE, REFERRAL_OVERVIEW, then LINK_REVIEW, LINK_MATCH (a
+ * row that stops early has N in the columns it leaves out).
  * The analyst sees statistics only and the auditor the audit log only:
  * neither reads organisations' users or cases. The administrator runs the
  * installation and sees no case (need to know). A first responder sees the
@@ -76,12 +79,19 @@ static const char *const perm_names_tab[PERM_COUNT] = {
  * supervisor is a role added to a senior case manager: it may send with a
  * written override where consent is missing, and keeps its organisation's
  * referral profiles; the coordinator may do both for all.
+ * Duplicates (docs/linkage.md): a case manager reviews the pairs whose two
+ * cases are both its organisation's; the coordinator reviews every pair,
+ * those across organisations included, and sees no person's values there
+ * (it reads no case): only references, scores and which fields agree.
+ * Linkage with another installation (CLK encodings): the coordinator alone
+ * matches another agency's encodings with every case and gets back pairs of
+ * references and scores, never a value.
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW  ref rrd rcv ovr trf pln prf ovw */
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW  ref rrd rcv ovr trf pln prf ovw lnk mat */
 	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N, A,    N,  N,  N,  N,  N,  N,  N,  N },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A,    A,  A,  N,  A,  A,  N,  A,  A },
-	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O,    O,  O,  O,  N,  O,  O,  N,  N },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A,    A,  A,  N,  A,  A,  N,  A,  A, A, A },
+	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O,    O,  O,  O,  N,  O,  O,  N,  N,  O },
 	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N, N,    S,  S,  N,  N,  N,  N,  N,  N },
 	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  O, O,    N,  O,  O,  N,  N,  O,  N,  N },
 	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N },

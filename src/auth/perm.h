@@ -47,6 +47,8 @@ enum perm {
 	PERM_PLAN,               /* support plans and services delivered */
 	PERM_PROFILE_WRITE,      /* keep an organisation's own referral profiles */
 	PERM_REFERRAL_OVERVIEW,  /* all referrals of the country by state, age, lateness, organisation, service */
+	PERM_LINK_REVIEW,        /* the review queue of likely duplicate cases: decide "same person" / "different" */
+	PERM_LINK_MATCH,         /* match another installation's CLK encodings with the cases (references, scores) */
 	PERM_COUNT
 };
 

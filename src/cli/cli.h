@@ -30,6 +30,13 @@ int cli_retention_main(int argc, char **argv);
 /* `ihala screening import-set DIR FILE | list-sets DIR` (screening_cmd.c). */
 int cli_screening_main(int argc, char **argv);
 
+/* `ihala link keys|dedup|encode|match ...` (link_cmd.c dispatches to link_*.c). */
+int cli_link_main(int argc, char **argv);
+int cli_link_keys_main(int argc, char **argv);     /* link_keys.c */
+int cli_link_dedup_main(int argc, char **argv);    /* link_dedup.c */
+int cli_link_encode_main(int argc, char **argv);   /* link_clk.c */
+int cli_link_match_main(int argc, char **argv);    /* link_clk.c */
+
 /* Shared by the subcommands (common.c). */
 struct app;
 /*

@@ -30,6 +30,9 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->ident_reasonable_grounds_days = 5;
 	cfg->ident_conclusive_days = 45;
 	cfg->ident_reflection_days = 30;
+	cfg->link_review_weight = 0;
+	cfg->link_likely_weight = 4;
+	cfg->link_block_max = 50;
 	static const long ack[3] = { 4, 24, 72 }, answer[3] = { 24, 72, 240 };
 	for (int i = 0; i < 3; i++) {
 		cfg->referral_ack_hours[i] = ack[i];
@@ -158,6 +161,12 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return parse_long(val, 1, 3650, &cfg->ident_conclusive_days);
 	if (!strcmp(key, "ident_reflection_days"))
 		return parse_long(val, 1, 3650, &cfg->ident_reflection_days);
+	if (!strcmp(key, "link_review_weight"))
+		return parse_long(val, -100, 100, &cfg->link_review_weight);
+	if (!strcmp(key, "link_likely_weight"))
+		return parse_long(val, -100, 100, &cfg->link_likely_weight);
+	if (!strcmp(key, "link_block_max"))
+		return parse_long(val, 2, 10000, &cfg->link_block_max);
 	if (!strcmp(key, "smtp_url"))
 		return set_text(cfg->smtp_url, sizeof(cfg->smtp_url), val, "smtp://", "smtps://");
 	if (!strcmp(key, "smtp_from"))
@@ -166,6 +175,12 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return set_text(cfg->smtp_user, sizeof(cfg->smtp_user), val, NULL, NULL);
 	if (!strcmp(key, "public_url"))
 		return set_text(cfg->public_url, sizeof(cfg->public_url), val, "https://", "http://");
+	if (!strcmp(key, "link_secret_file")) {
+		/* Absolute only: the secret is never kept in the data folder. */
+		if (set_text(cfg->link_secret_file, sizeof(cfg->link_secret_file), val, NULL, NULL) < 0)
+			return -1;
+		return cfg->link_secret_file[0] && cfg->link_secret_file[0] != '/' ? -1 : 0;
+	}
 	if (!strcmp(key, "smtp_password_file")) {
 		char path[sizeof(cfg->smtp_password_file)];
 		if (set_text(path, sizeof(path), val, NULL, NULL) < 0)

@@ -31,6 +31,15 @@
  *	                         readable by the server's user only; never the password here
  *	public_url =             the address users open ihala at (https://ihala.example.org):
  *	                         the base of the link in a mail (needed with smtp_url)
+ *	link_review_weight = 0   duplicates (docs/linkage.md): a pair of cases whose match weight
+ *	                         (bits, -100 to 100) reaches this goes to the review queue
+ *	link_likely_weight = 4   ... and from this weight on it is a likely duplicate
+ *	link_block_max = 50      blocking: a name or key shared by more cases than this (2 to
+ *	                         10000) gives no candidate pairs by itself (common names)
+ *	link_secret_file =       linkage with another installation through the API (POST
+ *	                         /api/v1/link/match, docs/linkage.md): the secret agreed with
+ *	                         the other party, an absolute path outside the data folder,
+ *	                         readable by the server's user only; empty = off
  * Environment variables IHALA_SESSION_IDLE and IHALA_SESSION_ABSOLUTE
  * override the session limits (for tests).
  */
@@ -68,6 +77,11 @@ struct config {
 	char smtp_user[256];
 	char smtp_password_file[1024];         /* resolved like db: relative to DIR */
 	char public_url[512];
+	/* Duplicates inside the installation (src/domain/link/dedup.h). */
+	long link_review_weight;               /* bits; review queue from here */
+	long link_likely_weight;               /* bits; likely duplicate from here */
+	long link_block_max;                   /* largest block that gives pairs */
+	char link_secret_file[1024];           /* CLK secret (src/domain/link/clk.h); "" = off */
 };
 
 /* Fill cfg with defaults for dir. */

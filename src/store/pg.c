@@ -2,10 +2,56 @@
  * pg.c: the PostgreSQL backend of store.h, on libpq.
  *
  * A statement keeps the SQL with `?` rewritten to $1..$n and its bindings;
- * the first store_step() sends it with PQexecParams (parameters in text
- * format, blobs in binary with type bytea; results in text format) and later
- * steps walk the rows of the result. Blob columns arrive as bytea text and
- * are decoded with PQunescapeBytea, cached per column until the next step.
+ * the first store_step() sends it (parameters in text format, blobs in
+ * binary with type bytea; results in text format) and later steps walk the
+ * rows of the result. Blob columns arrive as bytea text and are decoded with
+ * PQunescapeBytea, cached per column until the next step.
+ *
+ * Statement cache. Planning a statement cost PostgreSQL several times what
+ * running it did (5.3 ms of planning for 1.7 ms of execution on the work-list
+ * query), so each connection keeps up to CACHE_MAX server-side prepared
+ * statements ("ihala_<n>"), found by their SQL text (after the $n rewrite)
+ * together with which parameters are bytea: the same SQL bound once with a
+ * blob and once with NULL is two entries, so every execution sends the
+ * parameter types that PQexecParams would have sent. The first store_step()
+ * of a cached SQL text runs PQprepare then PQexecPrepared; later ones (from
+ * any struct store_stmt of the connection, one after the other or nested)
+ * run PQexecPrepared alone. The least recently used entry is DEALLOCATEd
+ * when a new one needs its place. store_prepare() itself sends nothing, and
+ * a statement looks its entry up when it is sent, so an eviction never
+ * leaves a statement with a dangling name. (docs/benchmarks.md, "PostgreSQL
+ * statement cache", has the figures.)
+ *
+ * What is cached: statements given to store_prepare() whose first word is
+ * SELECT, INSERT, UPDATE, DELETE, WITH or VALUES, and at most CACHE_SQL_MAX
+ * bytes long. Not cached: store_exec() (migrations, BEGIN/COMMIT, DDL:
+ * run once, nothing to gain), other commands passed to store_prepare(), very
+ * long texts (lists built with one `?` per item are one-off variants that
+ * would only push useful entries out), and anything sent while the
+ * transaction is already aborted (it fails as before, without a prepare).
+ * Dynamically built statements (lists with optional filters) each take one
+ * entry per variant; CACHE_MAX bounds the memory here and in the server.
+ *
+ * Keeping the cache true to the server:
+ * - Prepared statements are session objects, outside transactions: one
+ *   prepared in a transaction that rolls back survives, and so does its
+ *   entry. One whose PQprepare failed is never entered.
+ * - A reconnection (ensure_connected) starts a new session: the cache is
+ *   emptied without DEALLOCATE.
+ * - store_exec() of SQL that starts a statement with CREATE, ALTER, DROP,
+ *   DO, DISCARD or DEALLOCATE (migrations, DISCARD ALL) first runs
+ *   DEALLOCATE ALL and empties the cache, so nothing prepared before a
+ *   schema change runs after it on this connection.
+ * - A schema change made by another connection (another server applying a
+ *   migration) can make a cached SELECT * or RETURNING * fail with SQLSTATE
+ *   0A000 ("cached plan must not change result type"), and a statement the
+ *   server no longer knows fails with 26000. Either marks the entry stale:
+ *   outside a transaction block the statement is prepared again and re-run
+ *   once at once; inside one, PostgreSQL has already aborted the
+ *   transaction, so the error goes to the caller (who rolls back) and the
+ *   next use prepares it again.
+ * PostgreSQL itself re-plans a cached statement when a table it reads
+ * changes, and chooses between custom and generic plans (plan_cache_mode).
  *
  * Errors are logged once here with the SQLSTATE and the constraint/table
  * name. The primary message is logged only for SQLSTATE classes that are
@@ -30,10 +76,34 @@
 #define BYTEA_OID 17
 #define SQL_MAX (1u << 20)   /* a statement longer than this is a bug */
 #define PARAMS_MAX 32767     /* PostgreSQL's limit on $n */
+#define CACHE_MAX 256        /* prepared statements kept per connection */
+#define CACHE_BUCKETS 512    /* hash buckets of the cache: a power of two */
+#define CACHE_SQL_MAX 8192   /* longer SQL texts are never prepared */
+
+/* One server-side prepared statement of a connection. */
+struct pg_cached {
+	char *sql;                   /* owned: with $n placeholders */
+	size_t sql_len;
+	char *blobs;                 /* owned: n_params flags, 1 where the parameter is bytea */
+	int n_params;
+	uint64_t hash;
+	uint64_t id;                 /* its name on the server: "ihala_<id>" */
+	int stale;                   /* see enum below */
+	struct pg_cached *next_in_bucket;
+	struct pg_cached *newer;     /* LRU list, newest first */
+	struct pg_cached *older;
+};
+
+/* pg_cached.stale: whether the server-side statement can be run as it is. */
+enum { CACHED_OK = 0, CACHED_REPLAN = 1, CACHED_GONE = 2 };
 
 struct pg_store {
 	struct store base;
-	PGconn *conn;   /* owned */
+	PGconn *conn;                                  /* owned */
+	struct pg_cached *buckets[CACHE_BUCKETS];     /* owned entries */
+	struct pg_cached *newest, *oldest;            /* borrowed: LRU ends */
+	int n_cached;
+	uint64_t next_id;
 };
 
 struct pg_param {
@@ -51,6 +121,9 @@ struct pg_blob {
 struct pg_stmt {
 	struct store_stmt base;
 	char *sql;                /* owned: with $n placeholders */
+	size_t sql_len;
+	uint64_t sql_hash;
+	int cacheable;            /* see the top of the file */
 	int n_params;
 	struct pg_param *params;  /* owned: n_params */
 	PGresult *res;            /* owned; NULL before the first step */
@@ -127,14 +200,40 @@ static void on_notice(void *arg, const PGresult *res)
 	log_warn("store server notice", "backend=postgres sqlstate=%s", state ? state : "-");
 }
 
+static void cached_free(struct pg_cached *c)
+{
+	free(c->sql);
+	free(c->blobs);
+	free(c);
+}
+
+/* Forget every entry, without telling the server (see cache_clear for that). */
+static void cache_forget_all(struct pg_store *db)
+{
+	for (size_t b = 0; b < CACHE_BUCKETS; b++) {
+		struct pg_cached *c = db->buckets[b];
+		while (c) {
+			struct pg_cached *next = c->next_in_bucket;
+			cached_free(c);
+			c = next;
+		}
+		db->buckets[b] = NULL;
+	}
+	db->newest = db->oldest = NULL;
+	db->n_cached = 0;
+}
+
 /*
  * A pooled connection can outlive a server restart: when libpq reports the
- * connection broken, try one reset before the next command.
+ * connection broken, try one reset before the next command. The new session
+ * has none of the old one's prepared statements.
  */
-static int ensure_connected(PGconn *conn)
+static int ensure_connected(struct store *db)
 {
+	PGconn *conn = conn_of(db);
 	if (PQstatus(conn) == CONNECTION_OK)
 		return 0;
+	cache_forget_all((struct pg_store *)db);
 	PQreset(conn);
 	if (PQstatus(conn) != CONNECTION_OK)
 		return fail_conn(conn, "reconnect");
@@ -146,7 +245,7 @@ static int ensure_connected(PGconn *conn)
 static int run_command(struct store *db, const char *sql, const char *what)
 {
 	PGconn *conn = conn_of(db);
-	if (ensure_connected(conn) < 0)
+	if (ensure_connected(db) < 0)
 		return ERR_FAIL;
 	PGresult *res = PQexec(conn, sql);
 	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -156,6 +255,281 @@ static int run_command(struct store *db, const char *sql, const char *what)
 		err = fail_result(conn, res, what);
 	PQclear(res);
 	return err;
+}
+
+/* ---------- the statement cache (see the top of the file) ---------- */
+
+/* FNV-1a, 64 bits: enough to spread a few hundred SQL texts over the buckets. */
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ull
+
+/* The key of statement s as sent now: its SQL and which parameters are bytea. */
+static uint64_t key_hash(const struct pg_stmt *s)
+{
+	uint64_t h = s->sql_hash;
+	for (int i = 0; i < s->n_params; i++) {
+		if (s->params[i].is_blob)
+			h = hash_bytes(h, &i, sizeof(i));
+	}
+	return h;
+}
+
+static int key_matches(const struct pg_cached *c, const struct pg_stmt *s, uint64_t hash)
+{
+	if (c->hash != hash || c->sql_len != s->sql_len || c->n_params != s->n_params ||
+	    memcmp(c->sql, s->sql, s->sql_len) != 0)
+		return 0;
+	for (int i = 0; i < s->n_params; i++) {
+		if (c->blobs[i] != (s->params[i].is_blob != 0))
+			return 0;
+	}
+	return 1;
+}
+
+static void cached_name(const struct pg_cached *c, char *out, size_t size)
+{
+	int n = snprintf(out, size, "ihala_%" PRIu64, c->id);
+	assert(n > 0 && (size_t)n < size);
+}
+
+static void lru_unlink(struct pg_store *db, struct pg_cached *c)
+{
+	if (c->newer)
+		c->newer->older = c->older;
+	else
+		db->newest = c->older;
+	if (c->older)
+		c->older->newer = c->newer;
+	else
+		db->oldest = c->newer;
+	c->newer = c->older = NULL;
+}
+
+static void lru_push(struct pg_store *db, struct pg_cached *c)
+{
+	c->older = db->newest;
+	c->newer = NULL;
+	if (db->newest)
+		db->newest->newer = c;
+	db->newest = c;
+	if (!db->oldest)
+		db->oldest = c;
+}
+
+/* Take c out of the cache and free it; the server-side statement is the caller's business. */
+static void cache_remove(struct pg_store *db, struct pg_cached *c)
+{
+	struct pg_cached **link = &db->buckets[c->hash & (CACHE_BUCKETS - 1)];
+	while (*link != c)
+		link = &(*link)->next_in_bucket;
+	*link = c->next_in_bucket;
+	lru_unlink(db, c);
+	db->n_cached--;
+	cached_free(c);
+}
+
+/* DEALLOCATE c's statement on the server. 0 or ERR_FAIL (logged). */
+static int deallocate(struct pg_store *db, const struct pg_cached *c)
+{
+	char sql[48];
+	int n = snprintf(sql, sizeof(sql), "DEALLOCATE ihala_%" PRIu64, c->id);
+	assert(n > 0 && (size_t)n < sizeof(sql));
+	PGresult *res = PQexec(db->conn, sql);
+	int err = 0;
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		err = fail_result(db->conn, res, "deallocate");
+	PQclear(res);
+	return err;
+}
+
+/*
+ * Drop every prepared statement of the session and empty the cache, before
+ * a command that may change what they mean. Not in an aborted transaction,
+ * where DEALLOCATE would fail as well (the command that follows will too).
+ */
+static void cache_clear(struct pg_store *db)
+{
+	if (db->n_cached == 0 || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+		return;
+	PGresult *res = PQexec(db->conn, "DEALLOCATE ALL");
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_result(db->conn, res, "deallocate");
+	PQclear(res);
+	cache_forget_all(db);
+}
+
+/*
+ * PQprepare c under its name. 0, or the statement's error (logged) after
+ * which the caller removes c.
+ */
+static int prepare_cached(struct pg_store *db, struct pg_cached *c, const Oid *types)
+{
+	char name[32];
+	cached_name(c, name, sizeof(name));
+	PGresult *res = PQprepare(db->conn, name, c->sql, c->n_params, types);
+	int err = 0;
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		err = fail_result(db->conn, res, "step");
+	PQclear(res);
+	if (err == 0)
+		c->stale = CACHED_OK;
+	return err;
+}
+
+/*
+ * The prepared statement to run s with (types: the parameter types of this
+ * execution), prepared now when missing or stale. *out is NULL when s is to
+ * be sent unprepared. 0, or the error of the prepare (logged).
+ */
+static int cache_get(struct pg_store *db, struct pg_stmt *s, const Oid *types,
+		     struct pg_cached **out)
+{
+	*out = NULL;
+	if (!s->cacheable || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+		return 0;
+	uint64_t hash = key_hash(s);
+	struct pg_cached **bucket = &db->buckets[hash & (CACHE_BUCKETS - 1)];
+	struct pg_cached *c = *bucket;
+	while (c && !key_matches(c, s, hash))
+		c = c->next_in_bucket;
+	if (c) {
+		lru_unlink(db, c);
+		lru_push(db, c);
+		if (c->stale == CACHED_OK) {
+			*out = c;
+			return 0;
+		}
+		if (c->stale == CACHED_REPLAN && deallocate(db, c) < 0) {
+			cache_remove(db, c);
+			return ERR_FAIL;
+		}
+		c->stale = CACHED_GONE;
+		int err = prepare_cached(db, c, types);
+		if (err < 0) {
+			cache_remove(db, c);
+			return err;
+		}
+		*out = c;
+		return 0;
+	}
+	/* A new entry: make room first, so that a failed DEALLOCATE leaves nothing half-made. */
+	if (db->n_cached >= CACHE_MAX) {
+		struct pg_cached *victim = db->oldest;
+		int err = victim->stale == CACHED_GONE ? 0 : deallocate(db, victim);
+		cache_remove(db, victim);
+		if (err < 0)
+			return err;
+	}
+	c = xcalloc(1, sizeof(*c));
+	if (c) {
+		c->sql = xstrndup(s->sql, s->sql_len);
+		c->blobs = xcalloc(s->n_params ? (size_t)s->n_params : 1, 1);
+	}
+	if (!c || !c->sql || !c->blobs) {
+		/* Not cached, still correct: the statement goes unprepared. */
+		if (c)
+			cached_free(c);
+		log_warn("store statement not cached", "backend=postgres err=\"out of memory\"");
+		return 0;
+	}
+	c->sql_len = s->sql_len;
+	c->n_params = s->n_params;
+	for (int i = 0; i < s->n_params; i++)
+		c->blobs[i] = s->params[i].is_blob != 0;
+	c->hash = hash;
+	c->id = db->next_id++;
+	int err = prepare_cached(db, c, types);
+	if (err < 0) {
+		cached_free(c);
+		return err;
+	}
+	c->next_in_bucket = *bucket;
+	*bucket = c;
+	lru_push(db, c);
+	db->n_cached++;
+	*out = c;
+	return 0;
+}
+
+/* 1 if word (len bytes) equals the upper-case keyword kw, in any case. */
+static int word_is(const char *word, size_t len, const char *kw)
+{
+	if (strlen(kw) != len)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char ch = word[i];
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		if (ch != kw[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Call fn on the first word of each statement of sql (several may be
+ * separated by `;`), skipping comments and literals; stop at the first
+ * for which fn answers 1, and answer that.
+ */
+static int any_leading_word(const char *sql, int (*fn)(const char *word, size_t len))
+{
+	int at_start = 1;
+	size_t i = 0;
+	while (sql[i]) {
+		size_t end = store_sql_skip(sql, i);
+		if (end > i) {
+			i = end;
+			continue;
+		}
+		char ch = sql[i];
+		if (ch == ';') {
+			at_start = 1;
+			i++;
+		} else if (store_sql_is_word(ch)) {
+			size_t start = i;
+			while (sql[i] && store_sql_is_word(sql[i]))
+				i++;
+			if (at_start && fn(sql + start, i - start))
+				return 1;
+			at_start = 0;
+		} else {
+			if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '(')
+				at_start = 0;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* Commands after which a statement prepared before may mean something else, or be gone. */
+static int is_schema_word(const char *word, size_t len)
+{
+	static const char *const words[] = { "CREATE", "ALTER", "DROP", "DO", "DISCARD", "DEALLOCATE" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (word_is(word, len, words[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Statements worth a plan kept for later (see the top of the file). */
+static int is_plannable_word(const char *word, size_t len)
+{
+	static const char *const words[] = { "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (word_is(word, len, words[i]))
+			return 1;
+	}
+	return 0;
 }
 
 int store_pg_open(struct store **out, const char *conninfo)
@@ -186,6 +560,7 @@ fail:
 
 static void pg_close(struct store *db)
 {
+	cache_forget_all((struct pg_store *)db);   /* the session ends with the connection */
 	PQfinish(conn_of(db));
 	free(db);
 }
@@ -231,6 +606,8 @@ static int pg_rollback(struct store *db)
 
 static int pg_exec(struct store *db, const char *sql)
 {
+	if (any_leading_word(sql, is_schema_word))
+		cache_clear((struct pg_store *)db);
 	return run_command(db, sql, "exec");
 }
 
@@ -283,6 +660,9 @@ static int pg_prepare(struct store *db, struct store_stmt **out, const char *sql
 		free(st);
 		return ERR_FAIL;
 	}
+	st->sql_len = strlen(st->sql);
+	st->sql_hash = hash_bytes(HASH_SEED, st->sql, st->sql_len);
+	st->cacheable = st->sql_len <= CACHE_SQL_MAX && any_leading_word(st->sql, is_plannable_word);
 	if (st->n_params > 0) {
 		st->params = xcalloc((size_t)st->n_params, sizeof(*st->params));
 		if (!st->params) {
@@ -376,10 +756,53 @@ static void clear_blob_cache(struct pg_stmt *s)
 	}
 }
 
+/* 1 if res failed in a way that preparing the statement again may cure. */
+static int wants_new_prepare(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* 0A000: "cached plan must not change result type"; 26000: no such prepared statement. */
+	return state && (strcmp(state, "0A000") == 0 || strcmp(state, "26000") == 0);
+}
+
+/*
+ * Send s with these parameters, prepared (through the cache) or not; s->res
+ * holds the result, a failed one included. Negative only when a PQprepare
+ * failed (logged), with s->res NULL.
+ */
+static int exec_statement(struct pg_stmt *s, const char *const *values, const int *lengths,
+			  const int *formats, const Oid *types)
+{
+	struct pg_store *db = (struct pg_store *)s->base.db;
+	for (int attempt = 0;; attempt++) {
+		struct pg_cached *c;
+		int err = cache_get(db, s, types, &c);
+		if (err < 0)
+			return err;
+		if (!c) {
+			s->res = PQexecParams(db->conn, s->sql, s->n_params, types, values, lengths,
+					      formats, 0);
+			return 0;
+		}
+		char name[32];
+		cached_name(c, name, sizeof(name));
+		s->res = PQexecPrepared(db->conn, name, s->n_params, values, lengths, formats, 0);
+		if (!s->res || PQresultStatus(s->res) != PGRES_FATAL_ERROR || !wants_new_prepare(s->res))
+			return 0;
+		const char *state = PQresultErrorField(s->res, PG_DIAG_SQLSTATE);
+		c->stale = strcmp(state, "26000") == 0 ? CACHED_GONE : CACHED_REPLAN;
+		/* In a transaction block the error has aborted it: the caller's to see. */
+		if (attempt > 0 || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+			return 0;
+		log_warn("store statement prepared again", "backend=postgres sqlstate=%s", state);
+		PQclear(s->res);
+		s->res = NULL;
+	}
+}
+
 static int send_query(struct pg_stmt *s)
 {
 	PGconn *conn = conn_of(s->base.db);
-	if (ensure_connected(conn) < 0)
+	if (ensure_connected(s->base.db) < 0)
 		return ERR_FAIL;
 	int n = s->n_params;
 	const char **values = NULL;
@@ -403,7 +826,9 @@ static int send_query(struct pg_stmt *s)
 			types[i] = s->params[i].is_blob ? BYTEA_OID : 0;
 		}
 	}
-	s->res = PQexecParams(conn, s->sql, n, types, values, lengths, formats, 0);
+	if ((err = exec_statement(s, values, lengths, formats, types)) < 0)
+		goto out;
+	err = ERR_FAIL;
 	ExecStatusType status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
 		const char *tuples = PQcmdTuples(s->res);

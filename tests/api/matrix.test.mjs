@@ -93,6 +93,8 @@ const MATRIX = [
   ['POST', '/referral-profiles', () => ({}), [401, 403, 400, 403, 403, 403, 403, 403]],
   ['PUT', `/referral-profiles/${'a'.repeat(32)}`, () => ({}), [401, 403, 400, 403, 403, 403, 403, 403]],
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/transfer`, () => ({}), [401, 403, 400, 400, 403, 403, 403, 403]],
+  // linkage with another installation: the coordinator alone (400: not an encoding file)
+  ['POST', '/link/match', () => ({ encodings: 'matrix' }), [401, 403, 400, 403, 403, 403, 403, 403]],
   // notifications: every signed-in user, for their own organisation
   ['GET', '/notifications', null, [401, 200, 200, 200, 200, 200, 200, 200]],
   ['POST', '/notifications/read', () => ({ all: true }), [401, 200, 200, 200, 200, 200, 200, 200]],
@@ -160,9 +162,9 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 const PERMISSIONS = {
   admin: ['org.read', 'org.write', 'user.read', 'user.write', 'directory.write'],
   coordinator: ['org.read', 'user.read', 'screening', 'worklist', 'directory.write', 'referral.send', 'referral.read',
-    'consent.override', 'case.transfer', 'referral.profiles', 'referral.overview'],
+    'consent.override', 'case.transfer', 'referral.profiles', 'referral.overview', 'link.review', 'link.match'],
   casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist', 'directory.write',
-    'referral.send', 'referral.read', 'referral.receive', 'case.transfer', 'plan'],
+    'referral.send', 'referral.read', 'referral.receive', 'case.transfer', 'plan', 'link.review'],
   responder: ['org.read', 'case.read', 'case.write', 'screening', 'referral.send', 'referral.read'],
   provider: ['org.read', 'screening', 'worklist', 'directory.write', 'referral.read', 'referral.receive', 'plan'],
   analyst: [],

@@ -638,6 +638,261 @@ static void test_open_failure(void **state)
 	assert_null(db);
 }
 
+/* ---------- PostgreSQL: the prepared-statement cache of pg.c ---------- */
+
+/*
+ * How many prepared statements of db's session have this text (with $n),
+ * and in *runs how many times they ran (pg_prepared_statements counts each
+ * execution as a custom or a generic plan).
+ */
+static int64_t prepared_count(struct store *db, const char *statement, int64_t *runs)
+{
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(db, &st,
+		"SELECT count(*), COALESCE(sum(generic_plans + custom_plans), 0) "
+		"FROM pg_prepared_statements WHERE statement = ?"), 0);
+	assert_int_equal(store_bind_text(st, 1, statement), 0);
+	assert_int_equal(store_step(st), STORE_ROW);
+	int64_t n = store_column_int64(st, 0);
+	if (runs)
+		*runs = store_column_int64(st, 1);
+	store_finalize(st);
+	return n;
+}
+
+/* SELECT ? + k with 1000 bound: checks the answer. */
+static void add_k(struct store *db, int k)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "SELECT ? + %d", k);
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(db, &st, sql), 0);
+	assert_int_equal(store_bind_int64(st, 1, 1000), 0);
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_int_equal(store_column_int64(st, 0), 1000 + k);
+	store_finalize(st);
+}
+
+static void test_pg_statement_cache(void **state)
+{
+	const struct fixture *fx = *state;
+	if (fx->backend != STORE_POSTGRES)
+		skip();
+	struct store *db = open_migrated(fx);
+	static const char insert_pg[] = "INSERT INTO settings (key, value) VALUES ($1, $2)";
+	int64_t runs;
+
+	/* Three statements of the same SQL: one prepare, three executions. */
+	assert_int_equal(put_setting(db, "a", "1"), STORE_DONE);
+	assert_int_equal(put_setting(db, "b", "1"), STORE_DONE);
+	assert_int_equal(put_setting(db, "c", "2"), STORE_DONE);
+	assert_int_equal(prepared_count(db, insert_pg, &runs), 1);
+	assert_int_equal(runs, 3);
+
+	/* Nested: the same SQL again while a first statement of it is between rows. */
+	static const char by_value[] = "SELECT key FROM settings WHERE value = ? ORDER BY key";
+	struct store_stmt *outer, *inner;
+	assert_int_equal(store_prepare(db, &outer, by_value), 0);
+	assert_int_equal(store_bind_text(outer, 1, "1"), 0);
+	assert_int_equal(store_step(outer), STORE_ROW);
+	assert_string_equal(store_column_text(outer, 0), "a");
+	assert_int_equal(store_prepare(db, &inner, by_value), 0);
+	assert_int_equal(store_bind_text(inner, 1, "2"), 0);
+	assert_int_equal(store_step(inner), STORE_ROW);
+	assert_string_equal(store_column_text(inner, 0), "c");
+	assert_int_equal(store_step(inner), STORE_DONE);
+	store_finalize(inner);
+	assert_int_equal(store_step(outer), STORE_ROW);
+	assert_string_equal(store_column_text(outer, 0), "b");
+	assert_int_equal(store_step(outer), STORE_DONE);
+	store_finalize(outer);
+	assert_int_equal(prepared_count(db, "SELECT key FROM settings WHERE value = $1 ORDER BY key",
+					&runs), 1);
+	assert_int_equal(runs, 2);
+
+	/* A blob, then NULL, then an empty blob in the same place: bytea or not is part of the key. */
+	assert_int_equal(store_exec(db, "CREATE TABLE cache_blobs (id BIGINT PRIMARY KEY, data BYTEA)"), 0);
+	static const unsigned char bytes[] = { 0x00, 'a', 0x00, 0xff, 0x27 };
+	struct store_stmt *st;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_prepare(db, &st, "INSERT INTO cache_blobs (id, data) VALUES (?, ?)"), 0);
+		assert_int_equal(store_bind_int64(st, 1, i), 0);
+		if (i == 1)
+			assert_int_equal(store_bind_null(st, 2), 0);
+		else
+			assert_int_equal(store_bind_blob(st, 2, bytes, i == 0 ? sizeof(bytes) : 0), 0);
+		assert_int_equal(store_step(st), STORE_DONE);
+		store_finalize(st);
+	}
+	assert_int_equal(prepared_count(db, "INSERT INTO cache_blobs (id, data) VALUES ($1, $2)", &runs), 2);
+	assert_int_equal(runs, 3);
+	assert_int_equal(store_prepare(db, &st, "SELECT data FROM cache_blobs ORDER BY id"), 0);
+	size_t len;
+	assert_int_equal(store_step(st), STORE_ROW);
+	const void *blob = store_column_blob(st, 0, &len);
+	assert_int_equal(len, sizeof(bytes));
+	assert_memory_equal(blob, bytes, sizeof(bytes));
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_true(store_column_is_null(st, 0));
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_non_null(store_column_blob(st, 0, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(store_step(st), STORE_DONE);
+	store_finalize(st);
+	/* Where the context gives no type, text and bytea are different statements. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_prepare(db, &st, "SELECT octet_length(?)"), 0);
+		if (i == 0)
+			assert_int_equal(store_bind_text(st, 1, "abc"), 0);
+		else
+			assert_int_equal(store_bind_blob(st, 1, bytes, sizeof(bytes)), 0);
+		assert_int_equal(store_step(st), STORE_ROW);
+		assert_int_equal(store_column_int64(st, 0), i == 0 ? 3 : (int64_t)sizeof(bytes));
+		store_finalize(st);
+	}
+
+	/* Commands other than SELECT/INSERT/UPDATE/DELETE/WITH/VALUES are not prepared. */
+	assert_int_equal(store_prepare(db, &st, "CREATE INDEX cache_blobs_data ON cache_blobs (data)"), 0);
+	assert_int_equal(store_step(st), STORE_DONE);
+	store_finalize(st);
+	assert_int_equal(prepared_count(db, "CREATE INDEX cache_blobs_data ON cache_blobs (data)", NULL), 0);
+
+	/* Prepared in a transaction that rolls back: the statement stays and is used again. */
+	static const char key_len[] = "SELECT length(value) FROM settings WHERE key = ?";
+	char value[16];
+	assert_int_equal(store_begin(db), 0);
+	assert_int_equal(store_prepare(db, &st, key_len), 0);
+	assert_int_equal(store_bind_text(st, 1, "a"), 0);
+	assert_int_equal(store_step(st), STORE_ROW);
+	store_finalize(st);
+	assert_int_equal(store_rollback(db), 0);
+	assert_int_equal(store_prepare(db, &st, key_len), 0);
+	assert_int_equal(store_bind_text(st, 1, "a"), 0);
+	assert_int_equal(store_step(st), STORE_ROW);
+	assert_int_equal(store_column_int64(st, 0), 1);
+	store_finalize(st);
+	assert_int_equal(prepared_count(db, "SELECT length(value) FROM settings WHERE key = $1", &runs), 1);
+	assert_int_equal(runs, 2);
+
+	/* DISCARD ALL drops the session's statements; the cache follows and prepares again. */
+	assert_int_equal(store_exec(db, "DISCARD ALL"), 0);
+	assert_int_equal(put_setting(db, "d", "3"), STORE_DONE);
+	assert_int_equal(get_setting(db, "d", value, sizeof(value)), 0);
+	assert_string_equal(value, "3");
+	assert_int_equal(prepared_count(db, insert_pg, &runs), 1);
+	assert_int_equal(runs, 1);
+	store_close(db);
+}
+
+/* Past 256 entries the least recently used statement is deallocated. */
+static void test_pg_statement_cache_eviction(void **state)
+{
+	const struct fixture *fx = *state;
+	if (fx->backend != STORE_POSTGRES)
+		skip();
+	struct store *db = open_db(fx);
+	for (int k = 0; k < 300; k++) {
+		add_k(db, k);
+		if (k % 50 == 49 && k < 250)
+			add_k(db, 0);   /* used again: newer than 1..249, so not evicted with them */
+	}
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_prepared_statements"), 256);
+	int64_t runs;
+	assert_int_equal(prepared_count(db, "SELECT $1 + 0", &runs), 1);
+	assert_int_equal(runs, 6);   /* prepared once, run six times */
+	assert_int_equal(prepared_count(db, "SELECT $1 + 1", NULL), 0);    /* the oldest went */
+	assert_int_equal(prepared_count(db, "SELECT $1 + 299", NULL), 1);
+	add_k(db, 1);   /* prepared again */
+	assert_int_equal(prepared_count(db, "SELECT $1 + 1", NULL), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pg_prepared_statements"), 256);
+	store_close(db);
+}
+
+/* SELECT * FROM cache_alter WHERE a = 1: the number of columns, or the step's error. */
+static int star_columns(struct store *db)
+{
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(db, &st, "SELECT * FROM cache_alter WHERE a = ?"), 0);
+	assert_int_equal(store_bind_int64(st, 1, 1), 0);
+	int rc = store_step(st);
+	if (rc == STORE_ROW) {
+		rc = store_column_count(st);
+		assert_int_equal(store_column_int64(st, 0), 1);
+		assert_int_equal(store_step(st), STORE_DONE);
+	}
+	store_finalize(st);
+	return rc;
+}
+
+/*
+ * A table changed by another connection between two runs of a cached
+ * SELECT *: PostgreSQL refuses the old plan (0A000); outside a transaction
+ * the statement is prepared again and answers with the new columns.
+ */
+static void test_pg_statement_cache_schema_change(void **state)
+{
+	const struct fixture *fx = *state;
+	if (fx->backend != STORE_POSTGRES)
+		skip();
+	struct store *db = open_db(fx), *other = open_db(fx);
+	assert_int_equal(store_exec(db, "CREATE TABLE cache_alter (a BIGINT); "
+				    "INSERT INTO cache_alter VALUES (1)"), 0);
+	assert_int_equal(star_columns(db), 1);
+	assert_int_equal(store_exec(other, "ALTER TABLE cache_alter ADD COLUMN b TEXT"), 0);
+	assert_int_equal(star_columns(db), 2);
+	int64_t runs;
+	assert_int_equal(prepared_count(db, "SELECT * FROM cache_alter WHERE a = $1", &runs), 1);
+	assert_int_equal(runs, 1);
+
+	/* In a transaction the error has aborted it; after the rollback the next run is right. */
+	assert_int_equal(store_exec(other, "ALTER TABLE cache_alter ADD COLUMN c TEXT"), 0);
+	assert_int_equal(store_begin(db), 0);
+	assert_int_equal(star_columns(db), ERR_FAIL);
+	assert_int_equal(store_rollback(db), 0);
+	assert_int_equal(star_columns(db), 3);
+
+	/* A change made on the same connection empties the cache first: no error even in a transaction. */
+	assert_int_equal(store_begin(db), 0);
+	assert_int_equal(store_exec(db, "ALTER TABLE cache_alter ADD COLUMN d TEXT"), 0);
+	assert_int_equal(star_columns(db), 4);
+	assert_int_equal(store_commit(db), 0);
+	store_close(other);
+	store_close(db);
+}
+
+/* A connection the server dropped comes back with a fresh cache. */
+static void test_pg_statement_cache_reconnect(void **state)
+{
+	const struct fixture *fx = *state;
+	if (fx->backend != STORE_POSTGRES)
+		skip();
+	struct store *db = open_db(fx), *other = open_db(fx);
+	add_k(db, 7);
+	int64_t pid = query_int(db, "SELECT pg_backend_pid()");
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(other, &st, "SELECT pg_terminate_backend(?)"), 0);
+	assert_int_equal(store_bind_int64(st, 1, pid), 0);
+	assert_int_equal(store_step(st), STORE_ROW);
+	store_finalize(st);
+	/* The first command on the dropped connection may fail; the one after reconnects. */
+	int rc = STORE_DONE;
+	for (int attempt = 0; attempt < 2 && rc != STORE_ROW; attempt++) {
+		assert_int_equal(store_prepare(db, &st, "SELECT ? + 7"), 0);
+		assert_int_equal(store_bind_int64(st, 1, 1), 0);
+		rc = store_step(st);
+		if (rc == STORE_ROW)
+			assert_int_equal(store_column_int64(st, 0), 8);
+		store_finalize(st);
+	}
+	assert_int_equal(rc, STORE_ROW);
+	assert_true(query_int(db, "SELECT pg_backend_pid()") != pid);
+	int64_t runs;
+	assert_int_equal(prepared_count(db, "SELECT $1 + 7", &runs), 1);
+	assert_int_equal(runs, 1);
+	store_close(other);
+	store_close(db);
+}
+
 #define CASES(setup, teardown)                                              \
 	{                                                                   \
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown), \
@@ -651,6 +906,10 @@ static void test_open_failure(void **state)
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_pool, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_open_failure, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_pg_statement_cache, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_pg_statement_cache_eviction, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_pg_statement_cache_schema_change, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_pg_statement_cache_reconnect, setup, teardown), \
 	}
 
 int main(void)

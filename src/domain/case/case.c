@@ -10,6 +10,7 @@
 #include "../../core/clock.h"
 #include "../../core/log.h"
 #include "../../crypto/seal.h"
+#include "../link/dedup.h"
 #include "../org/org.h"
 #include "../registry/registry.h"
 
@@ -323,6 +324,14 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 	if (ctx_audit(c, "case.create", "case", id, "ok") < 0 || (own_tx && store_commit(c->db) < 0))
 		goto fail;
 	sodium_memzero(dek, sizeof(dek));
+	/*
+	 * Likely duplicates of the new case go to the review queue, right after
+	 * the commit so that creating a case stays as fast as it was
+	 * (src/domain/link/dedup.h). A caller with its own transaction checks
+	 * after its commit (import.c), or inside it (case_create_tx).
+	 */
+	if (own_tx)
+		dedup_case_saved(c, id);
 	return 0;
 fail:
 	if (own_tx)
@@ -666,6 +675,14 @@ static const char *const case_attached_deletes[] = {
 	"DELETE FROM plan_services WHERE case_id = ?",
 	"DELETE FROM plan_items WHERE case_id = ?",
 	"DELETE FROM plans WHERE case_id = ?",
+	/* duplicates (src/domain/link/dedup.h; docs/linkage.md, "Erasure"): the case leaves its person */
+	"DELETE FROM link_merge_cases WHERE merge_id IN (SELECT m.id FROM link_merges m JOIN link_pairs p"
+	" ON p.id = m.pair_id WHERE ? IN (p.case_a, p.case_b))",
+	"DELETE FROM link_merges WHERE pair_id IN (SELECT id FROM link_pairs WHERE ? IN (case_a, case_b))",
+	"DELETE FROM link_merge_cases WHERE case_id = ?",
+	"DELETE FROM link_pairs WHERE ? IN (case_a, case_b)",
+	"DELETE FROM link_persons WHERE case_id = ?",
+	"DELETE FROM link_sig WHERE case_id = ?",
 	NULL,
 };
 
@@ -687,7 +704,12 @@ static int handle_from_row(struct ctx *c, const struct case_row *cr, enum perm p
 
 int case_create_tx(struct ctx *c, const json_t *body, char ref[CASE_REF_MAX], struct problem *pb)
 {
-	return case_create_ext(c, body, NULL, false, ref, pb);
+	int rc = case_create_ext(c, body, NULL, false, ref, pb);
+	struct case_row cr;
+	/* One case inside the caller's transaction: its duplicates are looked for there too. */
+	if (rc == 0 && (case_row_load(c->db, "ref", ref, &cr) < 0 || dedup_case_created(c, cr.id) < 0))
+		return problem_set(pb, ERR_FAIL, "internal", NULL);
+	return rc;
 }
 
 int case_lookup(struct ctx *c, const char *ref, enum perm p, struct case_handle *h)

@@ -84,7 +84,7 @@ int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **
  * progress (may be NULL) every 10,000 cases. 0 or negative (nothing is lost
  * on failure: the next open starts again).
  */
-#define CASE_SEARCH_INDEX_VERSION 2
+#define CASE_SEARCH_INDEX_VERSION 3
 int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total));
 
 /*

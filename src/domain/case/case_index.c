@@ -2,7 +2,10 @@
  * case_index.c: the blind search index of cases (case_blind): what each
  * entity item puts there (every distinct name token of the person, alone and
  * in pairs; document numbers; birth years), and the one-time rebuild when a
- * data folder's index is older than this binary's (search_index). Searching
+ * data folder's index is older than this binary's (search_index). Version 3
+ * adds the cross-script keys of name tokens, alone ("xkey") and in pairs
+ * ("xkey2"), and the person's
+ * duplicate signature (link_sig, src/domain/link/dedup.h). Searching
  * it is in case_find.c; docs/design-cases.md explains the choices.
  */
 #include "case.h"
@@ -13,7 +16,9 @@
 #include <string.h>
 
 #include "../../crypto/hash.h"
+#include "../link/dedup.h"
 #include "../names/names.h"
+#include "../names/xscript.h"
 #include "../registry/registry.h"
 
 static int put_blind(struct ctx *c, const char *case_id, const char *kind, const char *normal)
@@ -73,8 +78,62 @@ void case_name_pair(const char *a, const char *b, char *out, size_t size)
 	snprintf(out, size, "%s\x1f%s", a, b);
 }
 
+/*
+ * The cross-script keys of the tokens (xscript.h), each distinct key once
+ * ("xkey"), and each pair of distinct keys of two different tokens
+ * ("xkey2", the two in byte order joined by U+001F, at most XKEY2_MAX): where
+ * محمد علي and Mohammed Ali meet. A single key is shared by every Mohammed
+ * and makes too big a block to find duplicates with; a pair is rare enough
+ * (src/domain/link/dedup.c checks a new case through doc, name2 and xkey2).
+ */
+#define XKEY2_MAX 32
+static int name_set_put_xkeys(struct ctx *c, const char *case_id, const struct name_set *ns)
+{
+	char tok_keys[NAME_SET_MAX][XKEY_COUNT][XKEY_MAX];
+	int n_keys[NAME_SET_MAX];
+	char seen[NAME_SET_MAX * XKEY_COUNT][XKEY_MAX];
+	int n_seen = 0;
+	for (int i = 0; i < ns->n; i++) {
+		n_keys[i] = names_xkeys(ns->tok[i], tok_keys[i]);
+		if (n_keys[i] < 0)
+			n_keys[i] = 0;
+		for (int k = 0; k < n_keys[i]; k++) {
+			bool dup = false;
+			for (int j = 0; j < n_seen && !dup; j++)
+				dup = !strcmp(seen[j], tok_keys[i][k]);
+			if (dup)
+				continue;
+			memcpy(seen[n_seen++], tok_keys[i][k], XKEY_MAX);
+			if (put_blind(c, case_id, "xkey", tok_keys[i][k]) < 0)
+				return ERR_FAIL;
+		}
+	}
+	char pairs[XKEY2_MAX][2 * XKEY_MAX];
+	int n_pairs = 0;
+	for (int a = 0; a < ns->n; a++)
+		for (int b = a + 1; b < ns->n; b++)
+			for (int ka = 0; ka < n_keys[a]; ka++)
+				for (int kb = 0; kb < n_keys[b] && n_pairs < XKEY2_MAX; kb++) {
+					if (!strcmp(tok_keys[a][ka], tok_keys[b][kb]))
+						continue;
+					char pair[2 * XKEY_MAX];
+					case_name_pair(tok_keys[a][ka], tok_keys[b][kb], pair, sizeof(pair));
+					bool dup = false;
+					for (int j = 0; j < n_pairs && !dup; j++)
+						dup = !strcmp(pairs[j], pair);
+					if (dup)
+						continue;
+					memcpy(pairs[n_pairs++], pair, sizeof(pair));
+					if (put_blind(c, case_id, "xkey2", pair) < 0)
+						return ERR_FAIL;
+				}
+	return 0;
+}
+
 static int name_set_put(struct ctx *c, const char *case_id, const struct name_set *ns)
 {
+	if (!getenv("XP_NOXKEY") && name_set_put_xkeys(c, case_id, ns) < 0) /*XPTMP*/
+		return ERR_FAIL;
 	for (int i = 0; i < ns->n; i++) {
 		if (put_blind(c, case_id, "name", ns->tok[i]) < 0)
 			return ERR_FAIL;
@@ -127,6 +186,9 @@ int case_item_index(struct ctx *c, const struct registry *r, const char *case_id
 		    index_value(c, case_id, f, json_string_value(v), &ns) < 0)
 			return ERR_FAIL;
 	}
+	/* The person's comparison signature for duplicate detection (dedup.h). */
+	if (!strcmp(entity, "person") && dedup_sig_put(c, case_id, values) < 0)
+		return ERR_FAIL;
 	return name_set_put(c, case_id, &ns);
 }
 

@@ -16,6 +16,7 @@
 #include <utf8proc.h>
 
 #include "../../core/log.h"
+#include "../link/dedup.h"
 #include "../ref/ref.h"
 /* ---- from a table to case bodies ---- */
 
@@ -533,6 +534,8 @@ int case_import(struct ctx *c, enum import_format fmt, const void *data, size_t 
 		goto out;
 	}
 	res->n_imported = json_array_size(bodies);
+	/* Duplicates of the new cases, once they are committed (src/domain/link/dedup.h). */
+	dedup_cases_saved(c, res->refs);
 	rc = 0;
 out:
 	json_decref(bodies);
