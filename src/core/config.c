@@ -292,6 +292,9 @@ int config_write(const struct config *cfg)
 	for (int i = 0; i < 3; i++)
 		buf_printf(&b, "referral_ack_hours_%s = %ld\nreferral_answer_hours_%s = %ld\n", urgency_keys[i],
 			   cfg->referral_ack_hours[i], urgency_keys[i], cfg->referral_answer_hours[i]);
+	buf_printf(&b, "# duplicates (docs/linkage.md): review queue and likely from these match weights (bits)\n"
+		       "link_review_weight = %ld\nlink_likely_weight = %ld\nlink_block_max = %ld\n",
+		   cfg->link_review_weight, cfg->link_likely_weight, cfg->link_block_max);
 	buf_puts(&b, "# notification e-mail, off while smtp_url is empty (docs/admin-guide.md):\n"
 		     "# smtp_url = smtps://mail.example.org:465\n# smtp_from = ihala@example.org\n"
 		     "# smtp_user = ihala\n# smtp_password_file = smtp.password\n"

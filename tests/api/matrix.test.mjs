@@ -95,6 +95,12 @@ const MATRIX = [
   ['POST', (x, f) => `/cases/${(x.caseRef || f.cmCaseRef) ?? '{ref}'}/transfer`, () => ({}), [401, 403, 400, 400, 403, 403, 403, 403]],
   // linkage with another installation: the coordinator alone (400: not an encoding file)
   ['POST', '/link/match', () => ({ encodings: 'matrix' }), [401, 403, 400, 403, 403, 403, 403, 403]],
+  // duplicates: the review queue (link.review: case managers for their organisation, the coordinator for all);
+  // an unknown pair or merge (404) or an empty body (400) proves the call got past the permission check
+  ['GET', '/link/pairs', null, [401, 403, 200, 200, 403, 403, 403, 403]],
+  ['GET', `/link/pairs/${'a'.repeat(32)}`, null, [401, 403, 404, 404, 403, 403, 403, 403]],
+  ['POST', `/link/pairs/${'a'.repeat(32)}/decision`, () => ({}), [401, 403, 400, 400, 403, 403, 403, 403]],
+  ['POST', `/link/merges/${'a'.repeat(32)}/undo`, () => ({}), [401, 403, 404, 404, 403, 403, 403, 403]],
   // notifications: every signed-in user, for their own organisation
   ['GET', '/notifications', null, [401, 200, 200, 200, 200, 200, 200, 200]],
   ['POST', '/notifications/read', () => ({ all: true }), [401, 200, 200, 200, 200, 200, 200, 200]],

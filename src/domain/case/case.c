@@ -681,8 +681,7 @@ static const char *const case_attached_deletes[] = {
 	"DELETE FROM link_merges WHERE pair_id IN (SELECT id FROM link_pairs WHERE ? IN (case_a, case_b))",
 	"DELETE FROM link_merge_cases WHERE case_id = ?",
 	"DELETE FROM link_pairs WHERE ? IN (case_a, case_b)",
-	"DELETE FROM link_persons WHERE case_id = ?",
-	"DELETE FROM link_sig WHERE case_id = ?",
+	"DELETE FROM link_cases WHERE case_id = ?",
 	NULL,
 };
 

@@ -3,9 +3,9 @@
  * entity item puts there (every distinct name token of the person, alone and
  * in pairs; document numbers; birth years), and the one-time rebuild when a
  * data folder's index is older than this binary's (search_index). Version 3
- * adds the cross-script keys of name tokens, alone ("xkey") and in pairs
- * ("xkey2"), and the person's
- * duplicate signature (link_sig, src/domain/link/dedup.h). Searching
+ * adds the cross-script keys of name tokens, in pairs ("xkey2"; alone,
+ * "xkey", for a person with one name), and the person's
+ * duplicate signature (link_cases, src/domain/link/dedup.h). Searching
  * it is in case_find.c; docs/design-cases.md explains the choices.
  */
 #include "case.h"
@@ -52,18 +52,24 @@ struct name_set {
 	char buf[NAME_SET_MAX * 64];
 	size_t used;
 	const char *tok[NAME_SET_MAX];
+	unsigned char role[NAME_SET_MAX];   /* NAME_ROLE_* bits: which fields the token came from */
 	int n;
 };
+enum { NAME_ROLE_GIVEN = 1, NAME_ROLE_FAMILY = 2, NAME_ROLE_OTHER = 4 };
 
-static void name_set_add(struct name_set *ns, const char *token)
+static void name_set_add(struct name_set *ns, const char *token, unsigned char role)
 {
 	size_t len = strlen(token);
-	for (int i = 0; i < ns->n; i++)
-		if (!strcmp(ns->tok[i], token))
+	for (int i = 0; i < ns->n; i++) {
+		if (!strcmp(ns->tok[i], token)) {
+			ns->role[i] |= role;
 			return;
+		}
+	}
 	if (ns->n == NAME_SET_MAX || ns->used + len + 1 > sizeof(ns->buf))
 		return;   /* a name this long is found by its first tokens */
 	memcpy(ns->buf + ns->used, token, len + 1);
+	ns->role[ns->n] = role;
 	ns->tok[ns->n++] = ns->buf + ns->used;
 	ns->used += len + 1;
 }
@@ -79,60 +85,68 @@ void case_name_pair(const char *a, const char *b, char *out, size_t size)
 }
 
 /*
- * The cross-script keys of the tokens (xscript.h), each distinct key once
- * ("xkey"), and each pair of distinct keys of two different tokens
- * ("xkey2", the two in byte order joined by U+001F, at most XKEY2_MAX): where
- * محمد علي and Mohammed Ali meet. A single key is shared by every Mohammed
- * and makes too big a block to find duplicates with; a pair is rare enough
- * (src/domain/link/dedup.c checks a new case through doc, name2 and xkey2).
+ * The cross-script keys of the tokens (xscript.h), in pairs ("xkey2": two
+ * distinct keys of two tokens that are not both from the same one field,
+ * e.g. a given and a family name; in byte order joined by U+001F; at most
+ * XKEY2_MAX): where محمد علي and Mohammed Ali meet. A person whose names
+ * give no such pair (one name only) gets its single keys instead ("xkey").
+ * A single key is shared by every Mohammed: too big a block to find
+ * duplicates with, and a row per key would make creating a case slower
+ * (docs/linkage.md); src/domain/link/dedup.c checks a new case through doc,
+ * name2, xkey2 and xkey.
  */
 #define XKEY2_MAX 32
 static int name_set_put_xkeys(struct ctx *c, const char *case_id, const struct name_set *ns)
 {
-	char tok_keys[NAME_SET_MAX][XKEY_COUNT][XKEY_MAX];
+	char keys[NAME_SET_MAX][XKEY_COUNT][XKEY_MAX];
 	int n_keys[NAME_SET_MAX];
-	char seen[NAME_SET_MAX * XKEY_COUNT][XKEY_MAX];
-	int n_seen = 0;
 	for (int i = 0; i < ns->n; i++) {
-		n_keys[i] = names_xkeys(ns->tok[i], tok_keys[i]);
+		n_keys[i] = names_xkeys(ns->tok[i], keys[i]);
 		if (n_keys[i] < 0)
 			n_keys[i] = 0;
-		for (int k = 0; k < n_keys[i]; k++) {
-			bool dup = false;
-			for (int j = 0; j < n_seen && !dup; j++)
-				dup = !strcmp(seen[j], tok_keys[i][k]);
-			if (dup)
-				continue;
-			memcpy(seen[n_seen++], tok_keys[i][k], XKEY_MAX);
-			if (put_blind(c, case_id, "xkey", tok_keys[i][k]) < 0)
-				return ERR_FAIL;
-		}
 	}
-	char pairs[XKEY2_MAX][2 * XKEY_MAX];
-	int n_pairs = 0;
+	char seen[XKEY2_MAX][2 * XKEY_MAX];
+	int n_seen = 0;
 	for (int a = 0; a < ns->n; a++)
-		for (int b = a + 1; b < ns->n; b++)
+		for (int b = a + 1; b < ns->n; b++) {
+			unsigned char ra = ns->role[a], rb = ns->role[b];
+			if (ra == rb && !(ra & (ra - 1)))
+				continue;   /* two spellings of one field */
 			for (int ka = 0; ka < n_keys[a]; ka++)
-				for (int kb = 0; kb < n_keys[b] && n_pairs < XKEY2_MAX; kb++) {
-					if (!strcmp(tok_keys[a][ka], tok_keys[b][kb]))
+				for (int kb = 0; kb < n_keys[b] && n_seen < XKEY2_MAX; kb++) {
+					if (!strcmp(keys[a][ka], keys[b][kb]))
 						continue;
 					char pair[2 * XKEY_MAX];
-					case_name_pair(tok_keys[a][ka], tok_keys[b][kb], pair, sizeof(pair));
+					case_name_pair(keys[a][ka], keys[b][kb], pair, sizeof(pair));
 					bool dup = false;
-					for (int j = 0; j < n_pairs && !dup; j++)
-						dup = !strcmp(pairs[j], pair);
+					for (int j = 0; j < n_seen && !dup; j++)
+						dup = !strcmp(seen[j], pair);
 					if (dup)
 						continue;
-					memcpy(pairs[n_pairs++], pair, sizeof(pair));
+					memcpy(seen[n_seen++], pair, sizeof(pair));
 					if (put_blind(c, case_id, "xkey2", pair) < 0)
 						return ERR_FAIL;
 				}
+		}
+	if (n_seen > 0)
+		return 0;
+	for (int i = 0; i < ns->n; i++)
+		for (int k = 0; k < n_keys[i] && n_seen < XKEY2_MAX; k++) {
+			bool dup = false;
+			for (int j = 0; j < n_seen && !dup; j++)
+				dup = !strcmp(seen[j], keys[i][k]);
+			if (dup)
+				continue;
+			memcpy(seen[n_seen++], keys[i][k], XKEY_MAX);
+			if (put_blind(c, case_id, "xkey", keys[i][k]) < 0)
+				return ERR_FAIL;
+		}
 	return 0;
 }
 
 static int name_set_put(struct ctx *c, const char *case_id, const struct name_set *ns)
 {
-	if (!getenv("XP_NOXKEY") && name_set_put_xkeys(c, case_id, ns) < 0) /*XPTMP*/
+	if (name_set_put_xkeys(c, case_id, ns) < 0)
 		return ERR_FAIL;
 	for (int i = 0; i < ns->n; i++) {
 		if (put_blind(c, case_id, "name", ns->tok[i]) < 0)
@@ -155,8 +169,11 @@ static int index_value(struct ctx *c, const char *case_id, const struct field *f
 		char buf[NAME_MAX_BYTES];
 		const char *tokens[NAME_MAX_TOKENS];
 		int n = name_tokens(value, buf, sizeof(buf), tokens);
+		unsigned char role = !strncmp(f->key, "given_name", 10)	   ? NAME_ROLE_GIVEN
+				     : !strncmp(f->key, "family_name", 11) ? NAME_ROLE_FAMILY
+									   : NAME_ROLE_OTHER;
 		for (int i = 0; i < n; i++)
-			name_set_add(ns, tokens[i]);
+			name_set_add(ns, tokens[i], role);
 		return n < 0 ? n : 0;
 	}
 	if (!strcmp(f->search, "doc")) {

@@ -4,8 +4,8 @@
  *
  * The check of a new case runs inside the transaction that creates it, so
  * it must stay cheap: it reads the new case's blind index entries of kinds
- * doc, name2 and xkey2 (rarest first; xkey too for a person known by one
- * name only), looks each up in the index (at most block_max + 1 case ids,
+ * doc, name2, xkey2 and xkey (rarest first; xkey is there only for a
+ * person known by one name), looks each up in the index (at most block_max + 1 case ids,
  * 64 at most; a bigger block is a common name and is skipped), reads the
  * signatures of at most CANDIDATES_MAX distinct cases, SIG_BATCH a query,
  * and scores them in memory. A duplicate that shares none of these (both
@@ -109,7 +109,7 @@ static int sig_load(struct ctx *c, const char *case_id, uint64_t **pool, struct 
 {
 	struct store_stmt *st;
 	*pool = NULL;
-	if (store_prepare(c->db, &st, "SELECT sig FROM link_sig WHERE case_id = ?") < 0)
+	if (store_prepare(c->db, &st, "SELECT sig FROM link_cases WHERE case_id = ?") < 0)
 		return ERR_FAIL;
 	store_bind_text(st, 1, case_id);
 	int rc = store_step(st);
@@ -177,7 +177,7 @@ static int block_members(struct ctx *c, const char *case_id, const struct block 
 	store_bind_text(st, 1, b->kind);
 	store_bind_blob(st, 2, b->value, BLIND_BYTES);
 	store_bind_text(st, 3, case_id);
-	store_bind_int64(st, 4, max + 1);
+	store_bind_int64(st, 4, cap + 1);
 	while ((rc = store_step(st)) == STORE_ROW) {
 		if (n < 64) {
 			const char *id = store_column_text(st, 0);
@@ -188,7 +188,7 @@ static int block_members(struct ctx *c, const char *case_id, const struct block 
 	store_finalize(st);
 	if (rc < 0)
 		return ERR_FAIL;
-	if (n > max || n > cap)
+	if (n > cap)
 		return 0;   /* a common value: left to the rarer blocks */
 	for (int i = 0; i < n; i++)
 		candidate_add(cs, found[i]);
@@ -201,7 +201,7 @@ static int score_candidates(struct ctx *c, const char *case_id, const struct ded
 			    const struct dedup_model *model, const struct dedup_options *o, const char (*ids)[ID_HEX_LEN + 1],
 			    int n)
 {
-	static const char sql[] = "SELECT case_id, sig FROM link_sig WHERE case_id IN "
+	static const char sql[] = "SELECT case_id, sig FROM link_cases WHERE case_id IN "
 				  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	uint64_t pool[DP_COUNT * DEDUP_PART_MAX];
 	int64_t now = clock_now();
@@ -255,14 +255,11 @@ int dedup_case_created(struct ctx *c, const char *case_id)
 	if ((rc = dedup_model_load(c, &model)) < 0)
 		goto out;
 	/*
-	 * Blocks: documents, pairs of name tokens, pairs of cross-script keys.
-	 * A person known by one name alone has no pairs: its single keys then.
+	 * Blocks: documents, pairs of name tokens, pairs of cross-script keys;
+	 * single keys exist only for a person known by one name (case_index.c).
 	 */
-	bool one_name = own.n[DP_GIVEN] + own.n[DP_FAMILY] + own.n[DP_OTHER] < 2;
-	if (store_prepare(c->db, &st, one_name ? "SELECT kind, value FROM case_blind WHERE case_id = ? "
-						 "AND kind IN ('doc', 'name2', 'xkey2', 'xkey')"
-					       : "SELECT kind, value FROM case_blind WHERE case_id = ? "
-						 "AND kind IN ('doc', 'name2', 'xkey2')") < 0) {
+	if (store_prepare(c->db, &st, "SELECT kind, value FROM case_blind WHERE case_id = ? "
+				      "AND kind IN ('doc', 'name2', 'xkey2', 'xkey')") < 0) {
 		rc = ERR_FAIL;
 		goto out;
 	}

@@ -5,7 +5,8 @@
  *
  * 1. Signature. When a case's person is written (case_index.c), a short
  *    comparison signature is stored beside the blind index (table
- *    link_sig): 64-bit keyed hashes (KEY_BLIND, BLAKE2b) of
+ *    link_cases): 64-bit keyed hashes (SipHash-2-4 under a key derived from
+ *    KEY_BLIND, the blind-index key) of
  *      - the name tokens (names.h) of the given names, of the family names
  *        and of the other names (middle and other names), each in its part;
  *      - their one-letter variants (each token of 4 or more letters with one
@@ -34,7 +35,7 @@
  *    with a name hash. A block with more than cfg.link_block_max cases (a
  *    very common name) gives no pairs; the rarer blocks still do.
  *
- * 5. Persons: every case belongs to one person (link_persons). "Same person"
+ * 5. Persons: every case belongs to one person (link_cases.person_id). "Same person"
  *    folds the two cases' persons into one; the cases and their histories
  *    are not touched; the fold is recorded so that it can be undone exactly.
  *    Statistics count persons, not cases.
@@ -87,8 +88,8 @@ int dedup_sig_count(const unsigned char *buf, size_t len);
 /* Decode a checked signature: its hashes into pool (dedup_sig_count of them), s pointing there. */
 void dedup_sig_decode(const unsigned char *buf, uint64_t *pool, struct dedup_sig *s);
 /*
- * Store the signature of the case's person (upsert into link_sig) and make
- * sure the case has a person (link_persons). Called by the blind index of
+ * Store the signature of the case's person (upsert into link_cases); a case
+ * new there gets a person of its own (a random id). Called by the blind index of
  * cases (case_index.c) inside the case's write transaction.
  */
 int dedup_sig_put(struct ctx *c, const char *case_id, const json_t *person);

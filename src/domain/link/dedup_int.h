@@ -28,7 +28,7 @@ json_t *dedup_pair_json(struct store_stmt *st);
 	"lp.merge_id, lp.levels, ca.ref, ca.org_id, pa.person_id, cb.ref, cb.org_id, pb.person_id, " \
 	"lp.case_a, lp.case_b " \
 	"FROM link_pairs lp JOIN cases ca ON ca.id = lp.case_a JOIN cases cb ON cb.id = lp.case_b " \
-	"LEFT JOIN link_persons pa ON pa.case_id = lp.case_a LEFT JOIN link_persons pb ON pb.case_id = lp.case_b "
+	"LEFT JOIN link_cases pa ON pa.case_id = lp.case_a LEFT JOIN link_cases pb ON pb.case_id = lp.case_b "
 /* Load one pair by id (the columns of DEDUP_PAIR_SELECT) and check reach: ERR_NOT_FOUND when out of it. */
 struct dedup_pair_row {
 	char id[ID_HEX_LEN + 1];

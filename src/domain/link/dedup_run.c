@@ -21,6 +21,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "../../core/buf.h"
 #include "../../core/clock.h"
@@ -76,9 +77,8 @@ static int cmp_rcase(const void *a, const void *b)
 static int load_cases(struct ctx *c, struct run *r)
 {
 	struct store_stmt *st;
-	if (store_prepare(c->db, &st, "SELECT cases.id, cases.ref, cases.external_ref, link_persons.person_id, "
-				      "link_sig.sig FROM link_sig JOIN cases ON cases.id = link_sig.case_id "
-				      "LEFT JOIN link_persons ON link_persons.case_id = link_sig.case_id "
+	if (store_prepare(c->db, &st, "SELECT cases.id, cases.ref, cases.external_ref, link_cases.person_id, "
+				      "link_cases.sig FROM link_cases JOIN cases ON cases.id = link_cases.case_id "
 				      "WHERE cases.dek IS NOT NULL") < 0)
 		return ERR_FAIL;
 	int rc;
@@ -100,7 +100,6 @@ static int load_cases(struct ctx *c, struct run *r)
 		snprintf(rc_->id, sizeof(rc_->id), "%s", store_column_text(st, 0) ? store_column_text(st, 0) : "");
 		snprintf(rc_->ref, sizeof(rc_->ref), "%s", store_column_text(st, 1) ? store_column_text(st, 1) : "");
 		const char *ext = store_column_text(st, 2), *person = store_column_text(st, 3);
-		/* A case without a person row is its own person: its id stands in (never shown). */
 		snprintf(rc_->person, sizeof(rc_->person), "%s", person ? person : rc_->id);
 		if (ext && *ext) {
 			rc_->ext = r->strings.len;
@@ -118,7 +117,8 @@ static int load_cases(struct ctx *c, struct run *r)
 		return rc;
 	if (buf_error(&r->strings))
 		return ERR_NOMEM;
-	qsort(r->cases, r->n_cases, sizeof(*r->cases), cmp_rcase);
+	if (r->n_cases)
+		qsort(r->cases, r->n_cases, sizeof(*r->cases), cmp_rcase);
 	return 0;
 }
 
@@ -250,7 +250,8 @@ static int block_pairs(const struct keys *ks, int block_max, struct pairs *ps)
 		}
 		s = e;
 	}
-	qsort(ps->p, ps->n, sizeof(*ps->p), cmp_u64);
+	if (ps->n)
+		qsort(ps->p, ps->n, sizeof(*ps->p), cmp_u64);
 	size_t w = 0;
 	for (size_t i = 0; i < ps->n; i++)
 		if (w == 0 || ps->p[i] != ps->p[w - 1])
@@ -299,7 +300,8 @@ static int load_different(struct ctx *c, const struct run *r, struct pairs *out)
 		out->p[out->n++] = ((uint64_t)i << 32) | (uint64_t)j;
 	}
 	store_finalize(st);
-	qsort(out->p, out->n, sizeof(*out->p), cmp_u64);
+	if (out->n)
+		qsort(out->p, out->n, sizeof(*out->p), cmp_u64);
 	return rc < 0 ? rc : 0;
 }
 
@@ -393,7 +395,8 @@ int dedup_run(struct ctx *c, const struct dedup_options *o, struct dedup_report 
 		rc = case_keys(&ks, &s, (uint32_t)i);
 	}
 	if (rc == 0) {
-		qsort(ks.k, ks.n, sizeof(*ks.k), cmp_bkey);
+		if (ks.n)
+			qsort(ks.k, ks.n, sizeof(*ks.k), cmp_bkey);
 		rc = block_pairs(&ks, o->block_max, &ps);
 	}
 	free(ks.k);

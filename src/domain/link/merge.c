@@ -88,8 +88,8 @@ static int merge_persons(struct ctx *c, const struct dedup_pair_row *row, char m
 	const char *moves[] = { merge_id, from };
 	const char *fold[] = { into, from };
 	if (exec_bound(c, "INSERT INTO link_merge_cases (merge_id, case_id) "
-			  "SELECT ?, case_id FROM link_persons WHERE person_id = ?", moves, 2, NULL) < 0 ||
-	    exec_bound(c, "UPDATE link_persons SET person_id = ? WHERE person_id = ?", fold, 2, NULL) < 0)
+			  "SELECT ?, case_id FROM link_cases WHERE person_id = ?", moves, 2, NULL) < 0 ||
+	    exec_bound(c, "UPDATE link_cases SET person_id = ? WHERE person_id = ?", fold, 2, NULL) < 0)
 		return ERR_FAIL;
 	return 0;
 }
@@ -232,7 +232,7 @@ int dedup_merge_undo(struct ctx *c, const char *merge_id, json_t **out, struct p
 	int64_t now = clock_now();
 	const char *back[] = { from, into, merge_id };
 	if (rc == 0)
-		rc = exec_bound(c, "UPDATE link_persons SET person_id = ? WHERE person_id = ? AND case_id IN "
+		rc = exec_bound(c, "UPDATE link_cases SET person_id = ? WHERE person_id = ? AND case_id IN "
 				   "(SELECT case_id FROM link_merge_cases WHERE merge_id = ?)", back, 3, NULL);
 	if (rc == 0 && store_prepare(c->db, &st, "UPDATE link_merges SET undone_by = ?, undone_at = ? WHERE id = ?") == 0) {
 		store_bind_text(st, 1, c->actor.user_id[0] ? c->actor.user_id : NULL);

@@ -1,23 +1,19 @@
 -- 0013: duplicates inside one installation (docs/linkage.md, "Duplicates
 -- inside one installation"; src/domain/link/dedup.h).
 --
--- link_sig: per case, the comparison signature of its person: short keyed
--- hashes (never names) of name tokens, of their one-letter variants and
--- cross-script keys, of the birth date and document number and their
--- variants, of sex and citizenship. Rewritten with the blind index.
-CREATE TABLE link_sig (
+-- link_cases: per case, the person it belongs to and the comparison
+-- signature of that person's record: short keyed hashes (never names) of
+-- name tokens, of their one-letter variants and cross-script keys, of the
+-- birth date and document number and their variants, of sex and
+-- citizenship. Written with the blind index (a new case gets a person of
+-- its own, a random id); "same person" folds one person into another.
+-- Statistics count distinct person_id, not cases.
+CREATE TABLE link_cases (
   case_id TEXT PRIMARY KEY REFERENCES cases(id),
+  person_id TEXT NOT NULL,
   sig BLOB NOT NULL
 );
-
--- The person each case belongs to. A new case gets a person of its own (a
--- random id, written with its signature); "same person" folds one person
--- into another. Statistics count distinct person_id, not cases.
-CREATE TABLE link_persons (
-  case_id TEXT PRIMARY KEY REFERENCES cases(id),
-  person_id TEXT NOT NULL
-);
-CREATE INDEX link_persons_person ON link_persons(person_id);
+CREATE INDEX link_cases_person ON link_cases(person_id);
 
 -- Candidate pairs: case_a < case_b (by id). score in hundredths of a bit
 -- (the Fellegi-Sunter match weight); class review | likely; status open |
@@ -73,3 +69,7 @@ CREATE TABLE link_model (
   model TEXT NOT NULL,
   fitted_at INTEGER NOT NULL
 );
+
+-- Search index version 3 (case.h) adds the cross-script keys and the
+-- signatures above; an installation without cases has nothing to rebuild.
+UPDATE search_index SET version = 3 WHERE NOT EXISTS (SELECT 1 FROM cases);
