@@ -39,6 +39,12 @@ void api_no_content(struct http_request *req);
 void api_error(struct http_request *req, const char *code, const char *field);
 /* The error for a failed read or action without a problem: 404 not_found for ERR_NOT_FOUND, else 500 internal. */
 void api_error_rc(struct http_request *req, int rc);
+/* A read's reply: 200 with out (stolen), or api_error_rc(rc). */
+void api_read_reply(struct http_request *req, int rc, json_t *out);
+/* An action's reply: status with out (stolen), or the problem pb. */
+void api_result(struct http_request *req, int rc, int status, json_t *out, const struct problem *pb);
+/* A page of a list: 200 {"items", "next_cursor"}; steals items, frees next. */
+void api_page(struct http_request *req, json_t *items, char *next);
 /* An error from a domain struct problem (adds current_version for stale_version). */
 void api_problem(struct http_request *req, const struct problem *pb);
 /* A request body rejected by jsonin_parse. */

@@ -67,8 +67,7 @@ void api_cases_search(struct http_request *req, void *p)
 		api_error(req, rc == ERR_INVALID ? "invalid" : "internal", rc == ERR_INVALID ? "cursor" : NULL);
 		return;
 	}
-	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
-	free(next);
+	api_page(req, items, next);
 }
 
 void api_cases_get(struct http_request *req, void *p)
@@ -76,11 +75,7 @@ void api_cases_get(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = case_get(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_cases_delete(struct http_request *req, void *p)
@@ -183,11 +178,7 @@ void api_cases_comment_add(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = case_comment_add(&call->ctx, req->params[0], jsonin_str(body, "text"), &comment, &pb);
 	json_decref(body);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 201, comment);
+	api_result(req, rc, 201, comment, &pb);
 }
 
 void api_cases_assignees(struct http_request *req, void *p)

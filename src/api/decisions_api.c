@@ -27,11 +27,7 @@ void api_decisions_create(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = ident_decide(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 201, out);
+	api_result(req, rc, 201, out, &pb);
 }
 
 void api_decisions_list(struct http_request *req, void *p)
@@ -39,11 +35,7 @@ void api_decisions_list(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = ident_list(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_worklist(struct http_request *req, void *p)
@@ -60,6 +52,5 @@ void api_worklist(struct http_request *req, void *p)
 		api_error(req, rc == ERR_INVALID ? "invalid" : "internal", rc == ERR_INVALID ? "cursor" : NULL);
 		return;
 	}
-	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
-	free(next);
+	api_page(req, items, next);
 }

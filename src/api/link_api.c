@@ -25,8 +25,7 @@ void api_link_pairs_list(struct http_request *req, void *p)
 		api_problem(req, &pb);
 		return;
 	}
-	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
-	free(next);
+	api_page(req, items, next);
 }
 
 void api_link_pairs_get(struct http_request *req, void *p)
@@ -34,11 +33,7 @@ void api_link_pairs_get(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = dedup_pair_get(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_link_pairs_decide(struct http_request *req, void *p)
@@ -56,11 +51,7 @@ void api_link_pairs_decide(struct http_request *req, void *p)
 	int rc = dedup_pair_decide(&call->ctx, req->params[0], jsonin_str(body, "decision"),
 				   (int64_t)json_integer_value(json_object_get(body, "version")), &out, &pb);
 	json_decref(body);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 200, out);
+	api_result(req, rc, 200, out, &pb);
 }
 
 void api_link_merges_undo(struct http_request *req, void *p)
@@ -73,9 +64,5 @@ void api_link_merges_undo(struct http_request *req, void *p)
 	json_t *out;
 	struct problem pb = { 0 };
 	int rc = dedup_merge_undo(&call->ctx, req->params[0], &out, &pb);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 200, out);
+	api_result(req, rc, 200, out, &pb);
 }

@@ -12,26 +12,12 @@
 /* Bytes of one free text: PLAN_TEXT_MAX_CHARS characters of up to 4 bytes. */
 #define TEXT_BYTES (4 * PLAN_TEXT_MAX_CHARS)
 
-/* Answer a plan write: status on success, else the problem. */
-static void plan_reply(struct http_request *req, int status, int rc, json_t *out, const struct problem *pb)
-{
-	if (rc < 0) {
-		api_problem(req, pb);
-		return;
-	}
-	api_json(req, status, out);
-}
-
 void api_plan_get(struct http_request *req, void *p)
 {
 	struct api_call *call = p;
 	json_t *out;
 	int rc = plan_get(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_plan_put(struct http_request *req, void *p)
@@ -48,7 +34,7 @@ void api_plan_put(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = plan_put(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	plan_reply(req, 200, rc, out, &pb);
+	api_result(req, rc, 200, out, &pb);
 }
 
 static const struct jfield item_fields[] = {
@@ -72,7 +58,7 @@ void api_plan_item_add(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = plan_item_add(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	plan_reply(req, 201, rc, out, &pb);
+	api_result(req, rc, 201, out, &pb);
 }
 
 void api_plan_item_patch(struct http_request *req, void *p)
@@ -85,7 +71,7 @@ void api_plan_item_patch(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = plan_item_patch(&call->ctx, req->params[0], req->params[1], body, &out, &pb);
 	json_decref(body);
-	plan_reply(req, 200, rc, out, &pb);
+	api_result(req, rc, 200, out, &pb);
 }
 
 void api_plan_services_list(struct http_request *req, void *p)
@@ -103,8 +89,7 @@ void api_plan_services_list(struct http_request *req, void *p)
 		api_problem(req, &pb);
 		return;
 	}
-	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
-	free(next);
+	api_page(req, items, next);
 }
 
 void api_plan_service_log(struct http_request *req, void *p)
@@ -124,5 +109,5 @@ void api_plan_service_log(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = plan_service_log(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	plan_reply(req, 201, rc, out, &pb);
+	api_result(req, rc, 201, out, &pb);
 }

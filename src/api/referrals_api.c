@@ -10,15 +10,6 @@
 #include "../domain/referral/referral.h"
 #include "api.h"
 
-static void reply(struct http_request *req, int rc, int status, json_t *out, const struct problem *pb)
-{
-	if (rc < 0) {
-		api_problem(req, pb);
-		return;
-	}
-	api_json(req, status, out);
-}
-
 void api_referrals_create(struct http_request *req, void *p)
 {
 	struct api_call *call = p;
@@ -38,7 +29,7 @@ void api_referrals_create(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = referral_create(&call->ctx, body, &out, &pb);
 	json_decref(body);
-	reply(req, rc, 201, out, &pb);
+	api_result(req, rc, 201, out, &pb);
 }
 
 void api_referrals_list(struct http_request *req, void *p)
@@ -70,8 +61,7 @@ void api_referrals_list(struct http_request *req, void *p)
 		api_problem(req, &pb);
 		return;
 	}
-	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
-	free(next);
+	api_page(req, items, next);
 }
 
 void api_referrals_get(struct http_request *req, void *p)
@@ -79,11 +69,7 @@ void api_referrals_get(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = referral_get(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_referrals_transition(struct http_request *req, void *p)
@@ -104,7 +90,7 @@ void api_referrals_transition(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = referral_transition(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	reply(req, rc, 200, out, &pb);
+	api_result(req, rc, 200, out, &pb);
 }
 
 void api_referrals_form(struct http_request *req, void *p)
@@ -132,11 +118,7 @@ void api_referrals_overview(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = referral_overview(&call->ctx, &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_referral_profiles_list(struct http_request *req, void *p)
@@ -166,7 +148,7 @@ static void profile_put(struct http_request *req, struct api_call *call, const c
 	struct problem pb = { 0 };
 	int rc = referral_profile_put(&call->ctx, id, body, &out, &pb);
 	json_decref(body);
-	reply(req, rc, id ? 200 : 201, out, &pb);
+	api_result(req, rc, id ? 200 : 201, out, &pb);
 }
 
 void api_referral_profiles_create(struct http_request *req, void *p)
@@ -194,7 +176,7 @@ void api_cases_transfer(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = case_transfer(&call->ctx, req->params[0], body, &out, &pb);
 	json_decref(body);
-	reply(req, rc, 200, out, &pb);
+	api_result(req, rc, 200, out, &pb);
 }
 
 void api_cases_transfers(struct http_request *req, void *p)

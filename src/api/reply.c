@@ -120,6 +120,28 @@ void api_error_rc(struct http_request *req, int rc)
 	api_error(req, rc == ERR_NOT_FOUND ? "not_found" : "internal", NULL);
 }
 
+void api_read_reply(struct http_request *req, int rc, json_t *out)
+{
+	if (rc < 0)
+		api_error_rc(req, rc);
+	else
+		api_json(req, 200, out);
+}
+
+void api_result(struct http_request *req, int rc, int status, json_t *out, const struct problem *pb)
+{
+	if (rc < 0)
+		api_problem(req, pb);
+	else
+		api_json(req, status, out);
+}
+
+void api_page(struct http_request *req, json_t *items, char *next)
+{
+	api_json(req, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next ? json_string(next) : json_null()));
+	free(next);
+}
+
 void api_problem(struct http_request *req, const struct problem *pb)
 {
 	const struct error_entry *e = find_error(pb->code ? pb->code : "internal");

@@ -39,11 +39,7 @@ void api_screenings_create(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = screening_create(&call->ctx, &in, &result, &pb);
 	json_decref(body);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 201, result);
+	api_result(req, rc, 201, result, &pb);
 }
 
 void api_screenings_get(struct http_request *req, void *p)
@@ -51,11 +47,7 @@ void api_screenings_get(struct http_request *req, void *p)
 	struct api_call *call = p;
 	json_t *out;
 	int rc = screening_get(&call->ctx, req->params[0], &out);
-	if (rc < 0) {
-		api_error_rc(req, rc);
-		return;
-	}
-	api_json(req, 200, out);
+	api_read_reply(req, rc, out);
 }
 
 void api_screenings_list(struct http_request *req, void *p)
@@ -99,9 +91,5 @@ void api_screenings_attach(struct http_request *req, void *p)
 	struct problem pb = { 0 };
 	int rc = screening_attach(&call->ctx, req->params[0], &a, &out, &pb);
 	json_decref(body);
-	if (rc < 0) {
-		api_problem(req, &pb);
-		return;
-	}
-	api_json(req, 201, out);
+	api_result(req, rc, 201, out, &pb);
 }

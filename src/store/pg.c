@@ -7,20 +7,20 @@
  * rows of the result. Blob columns arrive as bytea text and are decoded with
  * PQunescapeBytea, cached per column until the next step.
  *
- * Statement cache. Planning a statement cost PostgreSQL several times what
- * running it did (5.3 ms of planning for 1.7 ms of execution on the work-list
- * query), so each connection keeps up to CACHE_MAX server-side prepared
- * statements ("ihala_<n>"), found by their SQL text (after the $n rewrite)
- * together with which parameters are bytea: the same SQL bound once with a
- * blob and once with NULL is two entries, so every execution sends the
- * parameter types that PQexecParams would have sent. The first store_step()
- * of a cached SQL text runs PQprepare then PQexecPrepared; later ones (from
- * any struct store_stmt of the connection, one after the other or nested)
- * run PQexecPrepared alone. The least recently used entry is DEALLOCATEd
- * when a new one needs its place. store_prepare() itself sends nothing, and
- * a statement looks its entry up when it is sent, so an eviction never
- * leaves a statement with a dangling name. (docs/benchmarks.md, "PostgreSQL
- * statement cache", has the figures.)
+ * Statement cache (pg_cache.c, interface in pg_int.h). Planning a statement
+ * cost PostgreSQL several times what running it did (5.3 ms of planning for
+ * 1.7 ms of execution on the work-list query), so each connection keeps up to
+ * CACHE_MAX server-side prepared statements ("ihala_<n>"), found by their SQL
+ * text (after the $n rewrite) together with which parameters are bytea: the
+ * same SQL bound once with a blob and once with NULL is two entries, so every
+ * execution sends the parameter types that PQexecParams would have sent. The
+ * first store_step() of a cached SQL text runs PQprepare then PQexecPrepared;
+ * later ones (from any struct store_stmt of the connection, one after the
+ * other or nested) run PQexecPrepared alone. The least recently used entry is
+ * DEALLOCATEd when a new one needs its place. store_prepare() itself sends
+ * nothing, and a statement looks its entry up when it is sent, so an eviction
+ * never leaves a statement with a dangling name. (docs/benchmarks.md,
+ * "PostgreSQL statement cache", has the figures.)
  *
  * What is cached: statements given to store_prepare() whose first word is
  * SELECT, INSERT, UPDATE, DELETE, WITH or VALUES, and at most CACHE_SQL_MAX
@@ -59,80 +59,8 @@
  * other classes can quote values ("invalid input syntax for type bigint:
  * ..."), and the DETAIL field of a unique violation always does.
  */
-#include <assert.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <libpq-fe.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "store/pg_int.h"
 
-#include "core/alloc.h"
-#include "core/buf.h"
-#include "core/err.h"
-#include "core/log.h"
-#include "store/store_int.h"
-
-#define BYTEA_OID 17
-#define SQL_MAX (1u << 20)   /* a statement longer than this is a bug */
-#define PARAMS_MAX 32767     /* PostgreSQL's limit on $n */
-#define CACHE_MAX 256        /* prepared statements kept per connection */
-#define CACHE_BUCKETS 512    /* hash buckets of the cache: a power of two */
-#define CACHE_SQL_MAX 8192   /* longer SQL texts are never prepared */
-
-/* One server-side prepared statement of a connection. */
-struct pg_cached {
-	char *sql;                   /* owned: with $n placeholders */
-	size_t sql_len;
-	char *blobs;                 /* owned: n_params flags, 1 where the parameter is bytea */
-	int n_params;
-	uint64_t hash;
-	uint64_t id;                 /* its name on the server: "ihala_<id>" */
-	int stale;                   /* see enum below */
-	struct pg_cached *next_in_bucket;
-	struct pg_cached *newer;     /* LRU list, newest first */
-	struct pg_cached *older;
-};
-
-/* pg_cached.stale: whether the server-side statement can be run as it is. */
-enum { CACHED_OK = 0, CACHED_REPLAN = 1, CACHED_GONE = 2 };
-
-struct pg_store {
-	struct store base;
-	PGconn *conn;                                  /* owned */
-	struct pg_cached *buckets[CACHE_BUCKETS];     /* owned entries */
-	struct pg_cached *newest, *oldest;            /* borrowed: LRU ends */
-	int n_cached;
-	uint64_t next_id;
-};
-
-struct pg_param {
-	char *value;   /* owned; NULL is SQL NULL */
-	int len;
-	int is_blob;
-};
-
-struct pg_blob {
-	unsigned char *data;   /* owned by libpq: PQfreemem */
-	size_t len;
-	int decoded;
-};
-
-struct pg_stmt {
-	struct store_stmt base;
-	char *sql;                /* owned: with $n placeholders */
-	size_t sql_len;
-	uint64_t sql_hash;
-	int cacheable;            /* see the top of the file */
-	int n_params;
-	struct pg_param *params;  /* owned: n_params */
-	PGresult *res;            /* owned; NULL before the first step */
-	int row;                  /* current row; -1 before the first */
-	int done;
-	int64_t changes;
-	struct pg_blob *blobs;    /* owned: one per result column */
-	int n_blobs;
-};
 
 static const struct store_ops pg_ops;
 
@@ -167,7 +95,7 @@ static int fail_conn(PGconn *conn, const char *what)
 }
 
 /* Map a failed result to enum err and log it once (see the top of the file). */
-static int fail_result(PGconn *conn, const PGresult *res, const char *what)
+int pg_fail_result(PGconn *conn, const PGresult *res, const char *what)
 {
 	if (!res)
 		return fail_conn(conn, what);
@@ -200,29 +128,6 @@ static void on_notice(void *arg, const PGresult *res)
 	log_warn("store server notice", "backend=postgres sqlstate=%s", state ? state : "-");
 }
 
-static void cached_free(struct pg_cached *c)
-{
-	free(c->sql);
-	free(c->blobs);
-	free(c);
-}
-
-/* Forget every entry, without telling the server (see cache_clear for that). */
-static void cache_forget_all(struct pg_store *db)
-{
-	for (size_t b = 0; b < CACHE_BUCKETS; b++) {
-		struct pg_cached *c = db->buckets[b];
-		while (c) {
-			struct pg_cached *next = c->next_in_bucket;
-			cached_free(c);
-			c = next;
-		}
-		db->buckets[b] = NULL;
-	}
-	db->newest = db->oldest = NULL;
-	db->n_cached = 0;
-}
-
 /*
  * A pooled connection can outlive a server restart: when libpq reports the
  * connection broken, try one reset before the next command. The new session
@@ -233,7 +138,7 @@ static int ensure_connected(struct store *db)
 	PGconn *conn = conn_of(db);
 	if (PQstatus(conn) == CONNECTION_OK)
 		return 0;
-	cache_forget_all((struct pg_store *)db);
+	pg_cache_forget_all((struct pg_store *)db);
 	PQreset(conn);
 	if (PQstatus(conn) != CONNECTION_OK)
 		return fail_conn(conn, "reconnect");
@@ -252,284 +157,9 @@ static int run_command(struct store *db, const char *sql, const char *what)
 	int err = 0;
 	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
 	    status != PGRES_EMPTY_QUERY)
-		err = fail_result(conn, res, what);
+		err = pg_fail_result(conn, res, what);
 	PQclear(res);
 	return err;
-}
-
-/* ---------- the statement cache (see the top of the file) ---------- */
-
-/* FNV-1a, 64 bits: enough to spread a few hundred SQL texts over the buckets. */
-static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-#define HASH_SEED 0xcbf29ce484222325ull
-
-/* The key of statement s as sent now: its SQL and which parameters are bytea. */
-static uint64_t key_hash(const struct pg_stmt *s)
-{
-	uint64_t h = s->sql_hash;
-	for (int i = 0; i < s->n_params; i++) {
-		if (s->params[i].is_blob)
-			h = hash_bytes(h, &i, sizeof(i));
-	}
-	return h;
-}
-
-static int key_matches(const struct pg_cached *c, const struct pg_stmt *s, uint64_t hash)
-{
-	if (c->hash != hash || c->sql_len != s->sql_len || c->n_params != s->n_params ||
-	    memcmp(c->sql, s->sql, s->sql_len) != 0)
-		return 0;
-	for (int i = 0; i < s->n_params; i++) {
-		if (c->blobs[i] != (s->params[i].is_blob != 0))
-			return 0;
-	}
-	return 1;
-}
-
-static void cached_name(const struct pg_cached *c, char *out, size_t size)
-{
-	int n = snprintf(out, size, "ihala_%" PRIu64, c->id);
-	assert(n > 0 && (size_t)n < size);
-}
-
-static void lru_unlink(struct pg_store *db, struct pg_cached *c)
-{
-	if (c->newer)
-		c->newer->older = c->older;
-	else
-		db->newest = c->older;
-	if (c->older)
-		c->older->newer = c->newer;
-	else
-		db->oldest = c->newer;
-	c->newer = c->older = NULL;
-}
-
-static void lru_push(struct pg_store *db, struct pg_cached *c)
-{
-	c->older = db->newest;
-	c->newer = NULL;
-	if (db->newest)
-		db->newest->newer = c;
-	db->newest = c;
-	if (!db->oldest)
-		db->oldest = c;
-}
-
-/* Take c out of the cache and free it; the server-side statement is the caller's business. */
-static void cache_remove(struct pg_store *db, struct pg_cached *c)
-{
-	struct pg_cached **link = &db->buckets[c->hash & (CACHE_BUCKETS - 1)];
-	while (*link != c)
-		link = &(*link)->next_in_bucket;
-	*link = c->next_in_bucket;
-	lru_unlink(db, c);
-	db->n_cached--;
-	cached_free(c);
-}
-
-/* DEALLOCATE c's statement on the server. 0 or ERR_FAIL (logged). */
-static int deallocate(struct pg_store *db, const struct pg_cached *c)
-{
-	char sql[48];
-	int n = snprintf(sql, sizeof(sql), "DEALLOCATE ihala_%" PRIu64, c->id);
-	assert(n > 0 && (size_t)n < sizeof(sql));
-	PGresult *res = PQexec(db->conn, sql);
-	int err = 0;
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		err = fail_result(db->conn, res, "deallocate");
-	PQclear(res);
-	return err;
-}
-
-/*
- * Drop every prepared statement of the session and empty the cache, before
- * a command that may change what they mean. Not in an aborted transaction,
- * where DEALLOCATE would fail as well (the command that follows will too).
- */
-static void cache_clear(struct pg_store *db)
-{
-	if (db->n_cached == 0 || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
-		return;
-	PGresult *res = PQexec(db->conn, "DEALLOCATE ALL");
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_result(db->conn, res, "deallocate");
-	PQclear(res);
-	cache_forget_all(db);
-}
-
-/*
- * PQprepare c under its name. 0, or the statement's error (logged) after
- * which the caller removes c.
- */
-static int prepare_cached(struct pg_store *db, struct pg_cached *c, const Oid *types)
-{
-	char name[32];
-	cached_name(c, name, sizeof(name));
-	PGresult *res = PQprepare(db->conn, name, c->sql, c->n_params, types);
-	int err = 0;
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		err = fail_result(db->conn, res, "step");
-	PQclear(res);
-	if (err == 0)
-		c->stale = CACHED_OK;
-	return err;
-}
-
-/*
- * The prepared statement to run s with (types: the parameter types of this
- * execution), prepared now when missing or stale. *out is NULL when s is to
- * be sent unprepared. 0, or the error of the prepare (logged).
- */
-static int cache_get(struct pg_store *db, struct pg_stmt *s, const Oid *types,
-		     struct pg_cached **out)
-{
-	*out = NULL;
-	if (!s->cacheable || PQtransactionStatus(db->conn) == PQTRANS_INERROR)
-		return 0;
-	uint64_t hash = key_hash(s);
-	struct pg_cached **bucket = &db->buckets[hash & (CACHE_BUCKETS - 1)];
-	struct pg_cached *c = *bucket;
-	while (c && !key_matches(c, s, hash))
-		c = c->next_in_bucket;
-	if (c) {
-		lru_unlink(db, c);
-		lru_push(db, c);
-		if (c->stale == CACHED_OK) {
-			*out = c;
-			return 0;
-		}
-		if (c->stale == CACHED_REPLAN && deallocate(db, c) < 0) {
-			cache_remove(db, c);
-			return ERR_FAIL;
-		}
-		c->stale = CACHED_GONE;
-		int err = prepare_cached(db, c, types);
-		if (err < 0) {
-			cache_remove(db, c);
-			return err;
-		}
-		*out = c;
-		return 0;
-	}
-	/* A new entry: make room first, so that a failed DEALLOCATE leaves nothing half-made. */
-	if (db->n_cached >= CACHE_MAX) {
-		struct pg_cached *victim = db->oldest;
-		int err = victim->stale == CACHED_GONE ? 0 : deallocate(db, victim);
-		cache_remove(db, victim);
-		if (err < 0)
-			return err;
-	}
-	c = xcalloc(1, sizeof(*c));
-	if (c) {
-		c->sql = xstrndup(s->sql, s->sql_len);
-		c->blobs = xcalloc(s->n_params ? (size_t)s->n_params : 1, 1);
-	}
-	if (!c || !c->sql || !c->blobs) {
-		/* Not cached, still correct: the statement goes unprepared. */
-		if (c)
-			cached_free(c);
-		log_warn("store statement not cached", "backend=postgres err=\"out of memory\"");
-		return 0;
-	}
-	c->sql_len = s->sql_len;
-	c->n_params = s->n_params;
-	for (int i = 0; i < s->n_params; i++)
-		c->blobs[i] = s->params[i].is_blob != 0;
-	c->hash = hash;
-	c->id = db->next_id++;
-	int err = prepare_cached(db, c, types);
-	if (err < 0) {
-		cached_free(c);
-		return err;
-	}
-	c->next_in_bucket = *bucket;
-	*bucket = c;
-	lru_push(db, c);
-	db->n_cached++;
-	*out = c;
-	return 0;
-}
-
-/* 1 if word (len bytes) equals the upper-case keyword kw, in any case. */
-static int word_is(const char *word, size_t len, const char *kw)
-{
-	if (strlen(kw) != len)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char ch = word[i];
-		if (ch >= 'a' && ch <= 'z')
-			ch = (char)(ch - 'a' + 'A');
-		if (ch != kw[i])
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Call fn on the first word of each statement of sql (several may be
- * separated by `;`), skipping comments and literals; stop at the first
- * for which fn answers 1, and answer that.
- */
-static int any_leading_word(const char *sql, int (*fn)(const char *word, size_t len))
-{
-	int at_start = 1;
-	size_t i = 0;
-	while (sql[i]) {
-		size_t end = store_sql_skip(sql, i);
-		if (end > i) {
-			i = end;
-			continue;
-		}
-		char ch = sql[i];
-		if (ch == ';') {
-			at_start = 1;
-			i++;
-		} else if (store_sql_is_word(ch)) {
-			size_t start = i;
-			while (sql[i] && store_sql_is_word(sql[i]))
-				i++;
-			if (at_start && fn(sql + start, i - start))
-				return 1;
-			at_start = 0;
-		} else {
-			if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '(')
-				at_start = 0;
-			i++;
-		}
-	}
-	return 0;
-}
-
-/* Commands after which a statement prepared before may mean something else, or be gone. */
-static int is_schema_word(const char *word, size_t len)
-{
-	static const char *const words[] = { "CREATE", "ALTER", "DROP", "DO", "DISCARD", "DEALLOCATE" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (word_is(word, len, words[i]))
-			return 1;
-	}
-	return 0;
-}
-
-/* Statements worth a plan kept for later (see the top of the file). */
-static int is_plannable_word(const char *word, size_t len)
-{
-	static const char *const words[] = { "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES" };
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (word_is(word, len, words[i]))
-			return 1;
-	}
-	return 0;
 }
 
 int store_pg_open(struct store **out, const char *conninfo)
@@ -560,7 +190,7 @@ fail:
 
 static void pg_close(struct store *db)
 {
-	cache_forget_all((struct pg_store *)db);   /* the session ends with the connection */
+	pg_cache_forget_all((struct pg_store *)db);   /* the session ends with the connection */
 	PQfinish(conn_of(db));
 	free(db);
 }
@@ -585,7 +215,7 @@ static int pg_commit(struct store *db)
 	PGresult *res = PQexec(conn, "COMMIT");
 	int err = 0;
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		err = fail_result(conn, res, "commit");
+		err = pg_fail_result(conn, res, "commit");
 	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		/* COMMIT of a transaction aborted by an earlier error answers ROLLBACK. */
 		log_error("store commit rolled back", "backend=postgres");
@@ -606,8 +236,8 @@ static int pg_rollback(struct store *db)
 
 static int pg_exec(struct store *db, const char *sql)
 {
-	if (any_leading_word(sql, is_schema_word))
-		cache_clear((struct pg_store *)db);
+	if (pg_any_leading_word(sql, pg_is_schema_word))
+		pg_cache_clear((struct pg_store *)db);
 	return run_command(db, sql, "exec");
 }
 
@@ -661,8 +291,8 @@ static int pg_prepare(struct store *db, struct store_stmt **out, const char *sql
 		return ERR_FAIL;
 	}
 	st->sql_len = strlen(st->sql);
-	st->sql_hash = hash_bytes(HASH_SEED, st->sql, st->sql_len);
-	st->cacheable = st->sql_len <= CACHE_SQL_MAX && any_leading_word(st->sql, is_plannable_word);
+	st->sql_hash = pg_hash_bytes(HASH_SEED, st->sql, st->sql_len);
+	st->cacheable = st->sql_len <= CACHE_SQL_MAX && pg_any_leading_word(st->sql, pg_is_plannable_word);
 	if (st->n_params > 0) {
 		st->params = xcalloc((size_t)st->n_params, sizeof(*st->params));
 		if (!st->params) {
@@ -775,7 +405,7 @@ static int exec_statement(struct pg_stmt *s, const char *const *values, const in
 	struct pg_store *db = (struct pg_store *)s->base.db;
 	for (int attempt = 0;; attempt++) {
 		struct pg_cached *c;
-		int err = cache_get(db, s, types, &c);
+		int err = pg_cache_get(db, s, types, &c);
 		if (err < 0)
 			return err;
 		if (!c) {
@@ -784,7 +414,7 @@ static int exec_statement(struct pg_stmt *s, const char *const *values, const in
 			return 0;
 		}
 		char name[32];
-		cached_name(c, name, sizeof(name));
+		pg_cached_name(c, name, sizeof(name));
 		s->res = PQexecPrepared(db->conn, name, s->n_params, values, lengths, formats, 0);
 		if (!s->res || PQresultStatus(s->res) != PGRES_FATAL_ERROR || !wants_new_prepare(s->res))
 			return 0;
@@ -846,7 +476,7 @@ static int send_query(struct pg_stmt *s)
 		s->changes = 0;
 		err = 0;
 	} else {
-		err = fail_result(conn, s->res, "step");
+		err = pg_fail_result(conn, s->res, "step");
 	}
 out:
 	free(values);

@@ -48,6 +48,8 @@ int referral_sharing(struct ctx *c, const struct referral_row *r, bool *shared);
  * caller's (read) transaction; *viewed true when personal fields were given.
  */
 int referral_json(struct ctx *c, const struct referral_row *r, bool full, json_t **out, bool *viewed);
+/* snprintf of src ("" for NULL) into dst. */
+void referral_copy(char *dst, size_t size, const char *src);
 /* Check a free text (reason, note): lines allowed, no other control character; too_long beyond max chars. */
 int referral_check_text(const char *text, size_t max_chars, const char *field, struct problem *pb);
 /* Does organisation id exist? 1, 0, or negative. */
