@@ -117,6 +117,11 @@ $(B)/bench/gen_referrals: bench/gen_referrals.c $(B)/libihala.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libihala.a $(PKG_LIBS) -lm $(LDOPT)
 
+# The statistics benchmark's driver (bench/stats.sh), the same way.
+$(B)/bench/stats_bench: bench/stats_bench.c $(B)/libihala.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/libihala.a $(PKG_LIBS) -lm $(LDOPT)
+
 # libFuzzer targets (clang): the library is compiled once with coverage
 # instrumentation and ASan/UBSan, then each target links against it.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -151,10 +156,12 @@ test: deps
 	@bash scripts/test.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory MODE=release all build/release/bench/gen_cases build/release/bench/gen_referrals
+	@$(MAKE) --no-print-directory MODE=release all build/release/bench/gen_cases build/release/bench/gen_referrals \
+		build/release/bench/stats_bench
 	@bash bench/run.sh
 	@bash bench/cases.sh
 	@bash bench/referrals.sh
+	@bash bench/stats.sh
 	@bash bench/link.sh
 
 lint:

@@ -5,7 +5,8 @@
 #   bare    build/bench/bare (bench/bare.c): libmicrohttpd alone, fixed 200
 #   me      ihala GET /api/v1/me with a session cookie (auth + store lookup)
 #   asset   ihala GET /assets/<first .js named by index.html> (embedded file)
-# plus the ihala server's resident memory at idle, before and after the load.
+# plus the ihala server's resident memory at idle, before and after the load;
+# then bench/dedup.sh (`ihala link dedup` over 1,000,000 cases).
 #
 # Environment:
 #   BENCH_SECONDS=N          seconds per wrk run (default 20)
@@ -206,4 +207,8 @@ if [ "${BENCH_WRITE_REFERENCE:-0}" = 1 ]; then
 	echo
 	echo "bench: wrote $REF"
 fi
+
+# ---- 7. duplicate detection over 1,000,000 cases: bench/dedup.sh (BENCH_DEDUP_CASES=0 skips it) ----
+echo
+bash "$ROOT/bench/dedup.sh" || echo "bench: the duplicate benchmark could not run (see above)" >&2
 exit 0

@@ -26,6 +26,7 @@ static const char usage[] =
 	"  export    write the cases as an HTCDS table (CSV or XLSX)\n"
 	"  screening import or list the indicator sets used for screening\n"
 	"  link      duplicates, and linkage with another installation without names\n"
+	"  stats     counts and the annual report, as text, CSV or JSON\n"
 	"  version   print the version\n"
 	"\n"
 	"`ihala SUBCOMMAND --help` explains each one.\n";
@@ -50,6 +51,7 @@ static const struct subcommand subcommands[] = {
 	{ "org", cli_org_main },     { "audit", cli_audit_main },   { "backup", cli_backup_main },
 	{ "retention", cli_retention_main }, { "export", cli_export_main },
 	{ "screening", cli_screening_main }, { "link", cli_link_main },
+	{ "stats", cli_stats_main },
 	{ "version", version_main },
 };
 

@@ -94,6 +94,13 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/link/pairs/{id}/decision", PERM_LINK_REVIEW, api_link_pairs_decide, 0 },
 	{ "POST", "/api/v1/link/merges/{id}/undo", PERM_LINK_REVIEW, api_link_merges_undo, 0 },
 	{ "POST", "/api/v1/link/match", PERM_LINK_MATCH, api_link_match, 0 },
+	{ "GET", "/api/v1/stats", PERM_STATS, api_stats, 0 },
+	{ "GET", "/api/v1/stats/dimensions", PERM_STATS, api_stats_dimensions, ROUTE_READ_ONLY },
+	{ "GET", "/api/v1/stats/report", PERM_STATS, api_stats_report, 0 },
+	{ "POST", "/api/v1/stats/releases", PERM_STATS_RELEASE, api_stats_releases_create, 0 },
+	{ "GET", "/api/v1/stats/releases", PERM_STATS, api_stats_releases_list, 0 },
+	{ "GET", "/api/v1/stats/releases/{id}", PERM_STATS, api_stats_releases_get, 0 },
+	{ "POST", "/api/v1/export/ctdc", PERM_STATS_EXPORT, api_export_ctdc, 0 },
 };
 
 static bool changes_state(const char *method)

@@ -132,5 +132,12 @@ void api_link_pairs_get(struct http_request *req, void *call);
 void api_link_pairs_decide(struct http_request *req, void *call);
 void api_link_merges_undo(struct http_request *req, void *call);
 void api_link_match(struct http_request *req, void *call);   /* link_clk_api.c */
+void api_stats(struct http_request *req, void *call);   /* stats_api.c */
+void api_stats_dimensions(struct http_request *req, void *call);
+void api_stats_report(struct http_request *req, void *call);   /* stats_report_api.c */
+void api_stats_releases_create(struct http_request *req, void *call);   /* stats_release_api.c */
+void api_stats_releases_list(struct http_request *req, void *call);
+void api_stats_releases_get(struct http_request *req, void *call);
+void api_export_ctdc(struct http_request *req, void *call);    /* stats_export_api.c */
 
 #endif

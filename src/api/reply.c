@@ -43,6 +43,14 @@ static const struct error_entry errors[] = {
 	{ "stale_version", 409, "Someone else changed this in the meantime. Reload and try again.", "عدّل شخص آخر هذا في الأثناء. أعد التحميل وحاول مجددًا." },
 	{ "weak_password", 400, "The new password is too weak: use at least 12 characters.", "كلمة المرور الجديدة ضعيفة: استخدم 12 حرفًا على الأقل." },
 	{ "wrong_password", 400, "The current password is wrong.", "كلمة المرور الحالية غير صحيحة." },
+	/* statistics (docs/statistics.md) */
+	{ "unknown_dimension", 400, "There is no statistical dimension of this name.", "لا يوجد بُعد إحصائي بهذا الاسم." },
+	{ "dimension_not_for_unit", 400, "This dimension cannot be counted for this unit.", "لا يمكن العدّ حسب هذا البُعد لهذه الوحدة." },
+	{ "too_many_dimensions", 400, "Count over three dimensions at most.", "يمكن العدّ حسب ثلاثة أبعاد على الأكثر." },
+	{ "too_many_filters", 400, "Too many filters in one count.", "عدد عوامل التصفية في العدّ الواحد كبير جدًا." },
+	{ "budget_exhausted", 409, "The year's privacy budget does not allow this release.", "ميزانية الخصوصية لهذا العام لا تسمح بهذا الإصدار." },
+	{ "release_values_required", 400, "A private release lists the values of every country, year or month dimension in its filters.", "يذكر الإصدار الخاص قيم كل بُعد للبلدان أو السنوات أو الأشهر في عوامل التصفية." },
+	{ "table_too_large", 400, "This table would have too many cells: choose fewer or smaller dimensions.", "سيحتوي هذا الجدول على خلايا كثيرة جدًا: اختر أبعادًا أقل أو أصغر." },
 	{ "link_not_configured", 409, "Linkage with other installations is not set up here: the administrator sets link_secret_file.",
 	  "الربط مع المنظومات الأخرى غير مُعَدّ هنا: يحدّد المسؤول الإعداد link_secret_file." },
 	{ "link_other_secret", 400, "The encodings were made with another secret: agree on one secret with the other agency.",
@@ -70,6 +78,7 @@ static const struct error_entry errors[] = {
 	{ "same_person", 409, "These two records already belong to one person: undo that merge first.", "هذان السجلان لشخص واحد بالفعل: ألغِ ذلك الدمج أولًا." },
 	{ "merge_undone", 409, "This merge has already been undone.", "أُلغي هذا الدمج من قبل." },
 	{ "merge_not_last", 409, "A later merge of the same person is still in force: undo that one first.", "ما زال دمج لاحق للشخص نفسه ساريًا: ألغِه أولًا." },
+	{ "export_too_large", 413, "The file would be too large to download: ask the administrator to run `ihala stats ctdc`.", "الملف أكبر من أن يُنزَّل: اطلب من المسؤول تشغيل الأمر `ihala stats ctdc`." },
 	{ "internal", 500, "Something went wrong on the server.", "حدث خطأ في الخادم." },
 };
 

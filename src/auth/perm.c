@@ -47,6 +47,10 @@ static const char *const perm_names_tab[PERM_COUNT] = {
 	[PERM_REFERRAL_OVERVIEW] = "referral.overview",
 	[PERM_LINK_REVIEW] = "link.review",
 	[PERM_LINK_MATCH] = "link.match",
+	[PERM_STATS] = "stats",
+	[PERM_STATS_INTERNAL] = "stats.internal",
+	[PERM_STATS_RELEASE] = "stats.release",
+	[PERM_STATS_EXPORT] = "stats.export",
 };
 
 #define N SCOPE_NONE
@@ -59,7 +63,8 @@ static const char *const perm_names_tab[PERM_COUNT] = {
  * USER_READ, USER_WRITE, AUDIT_READ, CASE_READ, CASE_WRITE, CASE_ERASE,
  * SCREENING, DECIDE, WORKLIST, DIRECTORY_WRITE, then the referral columns:
  * REFER, REFERRAL_READ, REFERRAL_RECEIVE, CONSENT_OVERRIDE, CASE_TRANSFER,
- * PLAN, PROFILE_WRITE, REFERRAL_OVERVIEW, then LINK_REVIEW, LINK_MATCH (a
+ * PLAN, PROFILE_WRITE, REFERRAL_OVERVIEW, then LINK_REVIEW, LINK_MATCH, then
+ * STATS, STATS_INTERNAL, STATS_RELEASE, STATS_EXPORT (a
  * row that stops early has N in the columns it leaves out).
  * The analyst sees statistics only and the auditor the audit log only:
  * neither reads organisations' users or cases. The administrator runs the
@@ -86,15 +91,20 @@ static const char *const perm_names_tab[PERM_COUNT] = {
  * Linkage with another installation (CLK encodings): the coordinator alone
  * matches another agency's encodings with every case and gets back pairs of
  * references and scores, never a value.
+ * Statistics (docs/statistics.md): the analyst and the coordinator count, the
+ * analyst in the publication view only (small cells suppressed); the
+ * coordinator also sees exact counts, spends the differential-privacy budget
+ * and writes the k-anonymous CTDC export. Counting reads no case: no
+ * personal value reaches either.
  */
 static const unsigned char table[ROLE_COUNT][PERM_COUNT] = {
-	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW  ref rrd rcv ovr trf pln prf ovw lnk mat */
+	/*                        pub ses sig orgR orgW usrR usrW audR casR casW casE scr dec wrk dirW  ref rrd rcv ovr trf pln prf ovw lnk mat sta sti str ste */
 	[ROLE_ADMIN] =            { A,  A,  A,  A,   A,   A,   A,   N,   N,   N,   N,   N,  N,  N, A,    N,  N,  N,  N,  N,  N,  N,  N },
-	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A,    A,  A,  N,  A,  A,  N,  A,  A, A, A },
+	[ROLE_COORDINATOR] =      { A,  A,  A,  A,   N,   O,   N,   N,   N,   N,   N,   S,  N,  A, A,    A,  A,  N,  A,  A,  N,  A,  A, A, A,  A,  A,  A,  A },
 	[ROLE_CASE_MANAGER] =     { A,  A,  A,  O,   N,   N,   N,   N,   O,   O,   O,   O,  N,  O, O,    O,  O,  O,  N,  O,  O,  N,  N,  O },
 	[ROLE_FIRST_RESPONDER] =  { A,  A,  A,  O,   N,   N,   N,   N,   S,   S,   N,   S,  N,  N, N,    S,  S,  N,  N,  N,  N,  N,  N },
 	[ROLE_SERVICE_PROVIDER] = { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   S,  N,  O, O,    N,  O,  O,  N,  N,  O,  N,  N },
-	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N },
+	[ROLE_ANALYST] =          { A,  A,  A,  N,   N,   N,   N,   N,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N, N, N,  A,  N,  N,  N },
 	[ROLE_AUDITOR] =          { A,  A,  A,  N,   N,   N,   N,   A,   N,   N,   N,   N,  N,  N, N,    N,  N,  N,  N,  N,  N,  N,  N },
 	[ROLE_COMPETENT_AUTHORITY] = { A, A, A,  O,   N,   N,   N,   N,   O,   O,   N,   O,  O,  O, N,    O,  O,  O,  N,  O,  N,  N,  N },
 	[ROLE_SUPERVISOR] =       { A,  A,  A,  O,   N,   N,   N,   N,   N,   N,   N,   N,  N,  O, N,    O,  O,  N,  O,  O,  N,  O,  N },

@@ -49,6 +49,10 @@ enum perm {
 	PERM_REFERRAL_OVERVIEW,  /* all referrals of the country by state, age, lateness, organisation, service */
 	PERM_LINK_REVIEW,        /* the review queue of likely duplicate cases: decide "same person" / "different" */
 	PERM_LINK_MATCH,         /* match another installation's CLK encodings with the cases (references, scores) */
+	PERM_STATS,              /* statistics: aggregate counts (the publication view) */
+	PERM_STATS_INTERNAL,     /* statistics: exact counts, without suppression (the internal view) */
+	PERM_STATS_RELEASE,      /* statistics: differentially private releases, spending the yearly budget */
+	PERM_STATS_EXPORT,       /* statistics: the k-anonymous CTDC microdata export */
 	PERM_COUNT
 };
 

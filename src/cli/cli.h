@@ -37,6 +37,11 @@ int cli_link_dedup_main(int argc, char **argv);    /* link_dedup.c */
 int cli_link_encode_main(int argc, char **argv);   /* link_clk.c */
 int cli_link_match_main(int argc, char **argv);    /* link_clk.c */
 
+/* `ihala stats DIR ...`, `ihala stats report DIR --year Y`, `ihala stats ctdc ...` (stats_cmd.c). */
+int cli_stats_main(int argc, char **argv);
+/* `ihala stats ctdc DIR --out FILE [--k K] [--format csv|xlsx] [--from D] [--to D]` (stats_ctdc.c). */
+int cmd_stats_ctdc(int argc, char **argv);
+
 /* Shared by the subcommands (common.c). */
 struct app;
 /*
@@ -45,6 +50,13 @@ struct app;
  * pool_size connections. Prints a clear message to stderr on failure.
  */
 int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size);
+/*
+ * The same without the master key and the audit signing key (app->kr and
+ * app->signer stay NULL; the search index is not rebuilt): for statistics,
+ * which need no key. Nothing that reads a case or appends to the audit log
+ * may run on such an app.
+ */
+int cli_app_open_keyless(struct app *app, const char *dir);
 void cli_app_close(struct app *app);
 /* The highest migration number embedded in this binary. */
 int cli_known_schema_version(void);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "../auth/ctx.h"
@@ -9,6 +10,7 @@
 #include "../core/log.h"
 #include "../domain/case/case.h"
 #include "../domain/screening/set.h"
+#include "../domain/stats/stats.h"
 #include "cli.h"
 
 int cli_known_schema_version(void)
@@ -35,7 +37,7 @@ static void reindex_progress(long done, long total)
 	fprintf(stderr, "ihala: search index rebuilt for %ld of %ld cases (once, after an upgrade)\n", done, total);
 }
 
-int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size)
+static int app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size, bool keys)
 {
 	char err[512];
 	memset(app, 0, sizeof(*app));
@@ -50,11 +52,11 @@ int cli_app_open(struct app *app, const char *dir, const char *db_override, unsi
 	}
 	if (db_override)
 		snprintf(app->cfg.db, sizeof(app->cfg.db), "%s", db_override);
-	if (keyring_load(&app->kr, dir) < 0) {
+	if (keys && keyring_load(&app->kr, dir) < 0) {
 		fprintf(stderr, "ihala: cannot read the keys in %s/keys (missing, or readable by others)\n", dir);
 		goto fail;
 	}
-	if (signer_load(&app->signer, dir) < 0) {
+	if (keys && signer_load(&app->signer, dir) < 0) {
 		fprintf(stderr, "ihala: cannot read the audit signing key in %s/keys\n", dir);
 		goto fail;
 	}
@@ -90,16 +92,32 @@ int cli_app_open(struct app *app, const char *dir, const char *db_override, unsi
 	memset(&sys, 0, sizeof(sys));
 	sys.app = app;
 	sys.db = store_pool_acquire(app->pool);
-	rc = case_search_index_upgrade(&sys, reindex_progress);
+	rc = keys ? case_search_index_upgrade(&sys, reindex_progress) : 0;
+	/* After an upgrade that brought statistics or changed their fields: derive every case's row once. */
+	int src = rc < 0 ? 0 : stats_prepare(sys.db);
 	store_pool_release(app->pool, sys.db);
 	if (rc < 0) {
 		fprintf(stderr, "ihala: rebuilding the search index failed (see the log line above)\n");
+		goto fail;
+	}
+	if (src < 0) {
+		fprintf(stderr, "ihala: deriving the statistical rows failed (see the log line above)\n");
 		goto fail;
 	}
 	return 0;
 fail:
 	cli_app_close(app);
 	return -1;
+}
+
+int cli_app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size)
+{
+	return app_open(app, dir, db_override, pool_size, true);
+}
+
+int cli_app_open_keyless(struct app *app, const char *dir)
+{
+	return app_open(app, dir, NULL, 1, false);
 }
 
 void cli_app_close(struct app *app)

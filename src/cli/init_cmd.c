@@ -20,7 +20,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: ihala init [--demo] [--country CC] [--db URL] DIR\n"
+	"usage: ihala init [--demo [--demo-cases N]] [--country CC] [--db URL] DIR\n"
 	"\n"
 	"Create the data folder DIR for a new installation: the master key and the\n"
 	"audit signing key (DIR/keys, readable by the owner only), the configuration\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 	"  --demo        add demonstration organisations and users (their passwords\n"
 	"                are printed after the administrator's, one line each); TOTP is\n"
 	"                not enforced and every page says the data is for demonstration\n"
+	"  --demo-cases N  with --demo: how many synthetic cases to make (default\n"
+	"                300, four in five by the case manager; 0 for none)\n"
 	"  --country CC  ISO 3166-1 country of the installation (default BH)\n"
 	"  --db URL      keep the data in PostgreSQL (postgres://... or a libpq\n"
 	"                `host=... dbname=...` string) instead of DIR/ihala.db; written\n"
@@ -110,7 +112,7 @@ static int demo_directory(struct ctx *c, const char *org_id, struct problem *pb)
 	return rc;
 }
 
-static int populate(struct app *app, const char *country, int demo)
+static int populate(struct app *app, const char *country, int demo, int n_cases)
 {
 	struct ctx c;
 	memset(&c, 0, sizeof(c));
@@ -147,7 +149,7 @@ static int populate(struct app *app, const char *country, int demo)
 			goto out;
 		/* The pool has one connection: hand it over while the cases are made. */
 		store_pool_release(app->pool, c.db);
-		int drc = demo_cases_create(app, 240, 60, &pb);
+		int drc = n_cases ? demo_cases_create(app, n_cases - n_cases / 5, n_cases / 5, &pb) : 0;
 		c.db = store_pool_acquire(app->pool);
 		if (drc < 0)
 			goto out;
@@ -176,12 +178,20 @@ int cli_init_main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	int demo = 0;
+	int demo = 0, n_cases = 300;
 	const char *dir = NULL, *country = "BH", *db = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--demo"))
 			demo = 1;
-		else if (!strcmp(argv[i], "--country") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--demo-cases") && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || n < 0 || n > 100000) {
+				fprintf(stderr, "ihala: --demo-cases needs a number from 0 to 100000\n");
+				return 2;
+			}
+			n_cases = (int)n;
+		} else if (!strcmp(argv[i], "--country") && i + 1 < argc)
 			country = argv[++i];
 		else if (!strcmp(argv[i], "--db") && i + 1 < argc)
 			db = argv[++i];
@@ -220,7 +230,7 @@ int cli_init_main(int argc, char **argv)
 	}
 	if (cli_app_open(&app, dir, NULL, 1) < 0)
 		goto undo;
-	if (populate(&app, country, demo) == 0)
+	if (populate(&app, country, demo, n_cases) == 0)
 		rc = 0;
 	cli_app_close(&app);
 	if (rc == 0)

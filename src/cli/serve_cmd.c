@@ -18,6 +18,7 @@
 #include "../audit/audit.h"
 #include "../core/log.h"
 #include "../domain/notify/mail.h"
+#include "../domain/stats/stats.h"
 #include "../http/http.h"
 #include "cli.h"
 
@@ -91,6 +92,18 @@ struct flusher {
 	pthread_cond_t cv;
 	bool stop;
 };
+
+static void *stats_warm_run(void *arg)
+{
+	struct app *app = arg;
+	struct store *db = store_pool_acquire(app->pool);
+	if (db) {
+		if (stats_warm(db) < 0)
+			log_warn("statistics not loaded at start; the first count will", "when=%s", "start");
+		store_pool_release(app->pool, db);
+	}
+	return NULL;
+}
 
 static void *flusher_run(void *arg)
 {
@@ -242,6 +255,9 @@ int cli_serve_main(int argc, char **argv)
 		free(key);
 		return 1;
 	}
+	/* The statistics' columns load beside the first requests (stats.h). */
+	pthread_t warm_thread;
+	bool warm_started = pthread_create(&warm_thread, NULL, stats_warm_run, &app) == 0;
 	struct flusher fl = { .app = &app, .stop = false };
 	pthread_mutex_init(&fl.mu, NULL);
 	pthread_cond_init(&fl.cv, NULL);
@@ -254,6 +270,8 @@ int cli_serve_main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stopping", "signal=%d", sig);
 	http_server_stop(srv);
+	if (warm_started)
+		pthread_join(warm_thread, NULL);
 	if (fl_started) {
 		pthread_mutex_lock(&fl.mu);
 		fl.stop = true;

@@ -33,6 +33,10 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->link_review_weight = 0;
 	cfg->link_likely_weight = 4;
 	cfg->link_block_max = 50;
+	cfg->stats_publication_threshold = 11;
+	cfg->stats_ctdc_k = 11;
+	cfg->stats_dp_budget_milli = 4000;
+	cfg->stats_dp_max_epsilon_milli = 1000;
 	static const long ack[3] = { 4, 24, 72 }, answer[3] = { 24, 72, 240 };
 	for (int i = 0; i < 3; i++) {
 		cfg->referral_ack_hours[i] = ack[i];
@@ -59,6 +63,36 @@ static int parse_long(const char *s, long min, long max, long *out)
 	errno = 0;
 	long v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * A decimal with at most three digits after the point ("4", "0.5", "1.25")
+ * as thousandths within [min, max]; 0 or -1. Epsilons are kept this way, so
+ * that budgets add up exactly.
+ */
+static int parse_milli(const char *s, long min, long max, long *out)
+{
+	long whole = 0, frac = 0;
+	int digits = 0, frac_digits = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		if ((whole = whole * 10 + (*p - '0')) > max / 1000 + 1)
+			return -1;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, frac_digits++) {
+			if (frac_digits == 3)
+				return -1;
+			frac = frac * 10 + (*p - '0');
+		}
+	if (*p || digits + frac_digits == 0)
+		return -1;
+	for (int k = frac_digits; k < 3; k++)
+		frac *= 10;
+	long v = whole * 1000 + frac;
+	if (v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -167,6 +201,14 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return parse_long(val, -100, 100, &cfg->link_likely_weight);
 	if (!strcmp(key, "link_block_max"))
 		return parse_long(val, 2, 10000, &cfg->link_block_max);
+	if (!strcmp(key, "stats_publication_threshold"))
+		return parse_long(val, 2, 1000, &cfg->stats_publication_threshold);
+	if (!strcmp(key, "stats_ctdc_k"))
+		return parse_long(val, 2, 1000, &cfg->stats_ctdc_k);
+	if (!strcmp(key, "stats_dp_budget"))
+		return parse_milli(val, 0, 1000000, &cfg->stats_dp_budget_milli);
+	if (!strcmp(key, "stats_dp_max_epsilon_per_release"))
+		return parse_milli(val, 1, 1000000, &cfg->stats_dp_max_epsilon_milli);
 	if (!strcmp(key, "smtp_url"))
 		return set_text(cfg->smtp_url, sizeof(cfg->smtp_url), val, "smtp://", "smtps://");
 	if (!strcmp(key, "smtp_from"))

@@ -34,6 +34,15 @@
  *	link_review_weight = 0   duplicates (docs/linkage.md): a pair of cases whose match weight
  *	                         (bits, -100 to 100) reaches this goes to the review queue
  *	link_likely_weight = 4   ... and from this weight on it is a likely duplicate
+ *	stats_publication_threshold = 11   statistics, publication view: counts from 1 to
+ *	                         this minus one are suppressed (docs/statistics.md)
+ *	stats_ctdc_k = 11        the CTDC microdata export: k of its k-anonymity when the
+ *	                         request names none (2 to 1000; docs/statistics.md)
+ *	stats_dp_budget = 4.0    differentially private releases (POST /api/v1/stats/releases):
+ *	                         the epsilon all releases of one calendar year may spend
+ *	                         together (0 to 1000, thousandths at most; 0 = no releases)
+ *	stats_dp_max_epsilon_per_release = 1.0   the largest epsilon of one release
+ *	                         (0.001 to 1000)
  *	link_block_max = 50      blocking: a name or key shared by more cases than this (2 to
  *	                         10000) gives no candidate pairs by itself (common names)
  *	link_secret_file =       linkage with another installation through the API (POST
@@ -82,6 +91,11 @@ struct config {
 	long link_likely_weight;               /* bits; likely duplicate from here */
 	long link_block_max;                   /* largest block that gives pairs */
 	char link_secret_file[1024];           /* CLK secret (src/domain/link/clk.h); "" = off */
+	/* Statistics (docs/statistics.md). */
+	long stats_publication_threshold;      /* publication view: cells below this are suppressed */
+	long stats_ctdc_k;                     /* CTDC export: default k */
+	long stats_dp_budget_milli;            /* DP releases: yearly epsilon, thousandths */
+	long stats_dp_max_epsilon_milli;       /* DP releases: epsilon of one release at most, thousandths */
 };
 
 /* Fill cfg with defaults for dir. */

@@ -103,7 +103,7 @@ async function pgCreateDatabase() {
 const SANITIZER = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/;
 
 // Start a fresh server. Options: backend, env (extra environment for serve).
-export async function startServer({ backend = BACKEND, env = {} } = {}) {
+export async function startServer({ backend = BACKEND, env = {}, initArgs = [] } = {}) {
   // `ihala init` makes the data folder itself and refuses an existing one.
   const parent = await mkdtemp(join(tmpdir(), 'ihala-api-'));
   const dir = join(parent, 'data');
@@ -117,7 +117,7 @@ export async function startServer({ backend = BACKEND, env = {} } = {}) {
     } else if (backend !== 'sqlite') {
       throw new Error(`unknown backend ${backend}`);
     }
-    const init = await run(BIN, ['init', '--demo', dir, ...dbArgs], serverEnv);
+    const init = await run(BIN, ['init', '--demo', ...initArgs, dir, ...dbArgs], serverEnv);
     const creds = parseInitOutput(init.stdout);
     if (!creds.admin) throw new Error(`init printed no admin password:\n${init.stdout}`);
     for (const u of DEMO_USERS)

@@ -101,6 +101,20 @@ const MATRIX = [
   ['GET', `/link/pairs/${'a'.repeat(32)}`, null, [401, 403, 404, 404, 403, 403, 403, 403]],
   ['POST', `/link/pairs/${'a'.repeat(32)}/decision`, () => ({}), [401, 403, 400, 400, 403, 403, 403, 403]],
   ['POST', `/link/merges/${'a'.repeat(32)}/undo`, () => ({}), [401, 403, 404, 404, 403, 403, 403, 403]],
+  // statistics: stats (analyst, coordinator); exact counts (view=internal) also need stats.internal (coordinator)
+  ['GET', '/stats?dims=person.gender', null, [401, 403, 200, 403, 403, 403, 200, 403]],
+  ['GET', '/stats?dims=person.gender&view=internal', null, [401, 403, 200, 403, 403, 403, 403, 403]],
+  ['GET', '/stats/dimensions', null, [401, 403, 200, 403, 403, 403, 200, 403]],
+  // the annual report: stats (analyst, coordinator); its internal view also needs stats.internal (coordinator)
+  ['GET', '/stats/report?year=2025', null, [401, 403, 200, 403, 403, 403, 200, 403]],
+  ['GET', '/stats/report?year=2025&view=internal', null, [401, 403, 200, 403, 403, 403, 403, 403]],
+  // the k-anonymous CTDC microdata export: stats.export (the coordinator alone; not the analyst)
+  ['POST', '/export/ctdc', () => ({}), [401, 403, 200, 403, 403, 403, 403, 403]],
+  // differentially private releases: made by the coordinator (stats.release; no epsilon: 400 after the
+  // permission check, nothing spent), read by whoever reads statistics (an unknown id: 404)
+  ['POST', '/stats/releases', () => ({ dims: ['person.gender'] }), [401, 403, 400, 403, 403, 403, 403, 403]],
+  ['GET', '/stats/releases', null, [401, 403, 200, 403, 403, 403, 200, 403]],
+  ['GET', `/stats/releases/${'a'.repeat(32)}`, null, [401, 403, 404, 403, 403, 403, 404, 403]],
   // notifications: every signed-in user, for their own organisation
   ['GET', '/notifications', null, [401, 200, 200, 200, 200, 200, 200, 200]],
   ['POST', '/notifications/read', () => ({ all: true }), [401, 200, 200, 200, 200, 200, 200, 200]],
@@ -168,12 +182,13 @@ describe(`[${BACKEND}] role x endpoint matrix`, () => {
 const PERMISSIONS = {
   admin: ['org.read', 'org.write', 'user.read', 'user.write', 'directory.write'],
   coordinator: ['org.read', 'user.read', 'screening', 'worklist', 'directory.write', 'referral.send', 'referral.read',
-    'consent.override', 'case.transfer', 'referral.profiles', 'referral.overview', 'link.review', 'link.match'],
+    'consent.override', 'case.transfer', 'referral.profiles', 'referral.overview', 'link.review', 'link.match',
+    'stats', 'stats.internal', 'stats.release', 'stats.export'],
   casemanager: ['org.read', 'case.read', 'case.write', 'case.erase', 'screening', 'worklist', 'directory.write',
     'referral.send', 'referral.read', 'referral.receive', 'case.transfer', 'plan', 'link.review'],
   responder: ['org.read', 'case.read', 'case.write', 'screening', 'referral.send', 'referral.read'],
   provider: ['org.read', 'screening', 'worklist', 'directory.write', 'referral.read', 'referral.receive', 'plan'],
-  analyst: [],
+  analyst: ['stats'],
   auditor: ['audit.read'],
   authority: ['org.read', 'case.read', 'case.write', 'screening', 'identification.decide', 'worklist', 'referral.send',
     'referral.read', 'referral.receive', 'case.transfer'],

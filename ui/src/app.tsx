@@ -12,12 +12,14 @@ import { NotificationBell, Notifications } from './screens/Notifications';
 import { Orgs } from './screens/Orgs';
 import { Profiles } from './screens/Profiles';
 import { ReferralsRoute } from './screens/Referrals';
+import { LinkRoute } from './screens/LinkReview';
 import { forgetScreening, ScreeningRoute } from './screens/Screening';
+import { StatsRoute } from './screens/Stats';
 import { Users } from './screens/Users';
 import { Worklist } from './screens/Worklist';
 
-type Route = 'home' | 'cases' | 'screening' | 'worklist' | 'referrals' | 'profiles' | 'notifications' | 'directory' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
-const ROUTES: Route[] = ['home', 'cases', 'screening', 'worklist', 'referrals', 'profiles', 'notifications', 'directory', 'orgs', 'users', 'audit', 'password', 'totp'];
+type Route = 'home' | 'cases' | 'screening' | 'worklist' | 'referrals' | 'link' | 'profiles' | 'notifications' | 'directory' | 'stats' | 'orgs' | 'users' | 'audit' | 'password' | 'totp';
+const ROUTES: Route[] = ['home', 'cases', 'screening', 'worklist', 'referrals', 'link', 'profiles', 'notifications', 'directory', 'stats', 'orgs', 'users', 'audit', 'password', 'totp'];
 
 function readRoute(): Route {
   const h = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0];
@@ -94,8 +96,10 @@ function Nav({ me, route }: { me: Me; route: Route }) {
       {can(me, 'screening') && link('screening', 'nav.screening')}
       {can(me, 'worklist') && link('worklist', 'nav.worklist')}
       {can(me, 'referral.read') && link('referrals', 'referral.nav')}
+      {can(me, 'link.review') && link('link', 'link.nav')}
       {can(me, 'referral.profiles') && link('profiles', 'profiles.nav')}
       {can(me, 'org.read') && link('directory', 'directory.nav')}
+      {can(me, 'stats') && link('stats', 'stats.nav')}
       {can(me, 'org.read') && link('orgs', 'nav.orgs')}
       {can(me, 'user.read') && link('users', 'nav.users')}
       {can(me, 'audit.read') && link('audit', 'nav.audit')}
@@ -303,6 +307,9 @@ export function App() {
       case 'referrals':
         page = can(me, 'referral.read') ? <ReferralsRoute me={me} /> : <Forbidden />;
         break;
+      case 'link':
+        page = can(me, 'link.review') ? <LinkRoute me={me} /> : <Forbidden />;
+        break;
       case 'profiles':
         page = can(me, 'referral.profiles') ? <Profiles me={me} /> : <Forbidden />;
         break;
@@ -311,6 +318,9 @@ export function App() {
         break;
       case 'directory':
         page = can(me, 'org.read') ? <Directory me={me} /> : <Forbidden />;
+        break;
+      case 'stats':
+        page = can(me, 'stats') ? <StatsRoute me={me} /> : <Forbidden />;
         break;
       case 'orgs':
         page = can(me, 'org.read') ? <Orgs canWrite={can(me, 'org.write')} defaultCountry={me.org?.country || 'BH'} /> : <Forbidden />;

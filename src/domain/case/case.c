@@ -13,6 +13,7 @@
 #include "../link/dedup.h"
 #include "../org/org.h"
 #include "../registry/registry.h"
+#include "../stats/stats.h"
 
 const struct case_part case_parts[] = {
 	{ "person", "person", false }, { "victim", "victim", false }, { "case", "case", false },
@@ -321,7 +322,8 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 			goto fail;
 		}
 	}
-	if (ctx_audit(c, "case.create", "case", id, "ok") < 0 || (own_tx && store_commit(c->db) < 0))
+	if (stats_touch(c->db, id) < 0 || ctx_audit(c, "case.create", "case", id, "ok") < 0 ||
+	    (own_tx && store_commit(c->db) < 0))
 		goto fail;
 	sodium_memzero(dek, sizeof(dek));
 	/*
@@ -815,7 +817,8 @@ int case_erase(struct ctx *c, const char *ref)
 		if (case_delete_where(c, case_attached_deletes[i], cr.id) < 0)
 			goto fail;
 	}
-	if (ctx_audit(c, "case.erase", "case", cr.id, "ok") < 0 || store_commit(c->db) < 0)
+	if (stats_touch(c->db, cr.id) < 0 || ctx_audit(c, "case.erase", "case", cr.id, "ok") < 0 ||
+	    store_commit(c->db) < 0)
 		goto fail;
 	return 0;
 fail:

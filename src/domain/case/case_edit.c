@@ -13,6 +13,7 @@
 #include "../../core/clock.h"
 #include "../../core/log.h"
 #include "../../core/text.h"
+#include "../stats/stats.h"
 #include "case.h"
 #include "case_int.h"
 
@@ -95,7 +96,7 @@ static int save(struct ctx *c, struct open_case *oc, int64_t version, const char
 		pb->current_version = oc->row.version;
 		return problem_set(pb, ERR_CONFLICT, "stale_version", "version");
 	}
-	if (case_items_rewrite(c, r, oc->row.id, oc->dek, oc->doc) < 0 ||
+	if (case_items_rewrite(c, r, oc->row.id, oc->dek, oc->doc) < 0 || stats_touch(c->db, oc->row.id) < 0 ||
 	    ctx_audit(c, action, "case", oc->row.id, "ok") < 0)
 		goto fail;
 	return 0;   /* the caller may add to the transaction, then commits */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../core/clock.h"
+#include "../stats/stats.h"
 
 static int exec_bound(struct ctx *c, const char *sql, const char *const *texts, int n_texts, int64_t *changes)
 {
@@ -89,7 +90,8 @@ static int merge_persons(struct ctx *c, const struct dedup_pair_row *row, char m
 	const char *fold[] = { into, from };
 	if (exec_bound(c, "INSERT INTO link_merge_cases (merge_id, case_id) "
 			  "SELECT ?, case_id FROM link_cases WHERE person_id = ?", moves, 2, NULL) < 0 ||
-	    exec_bound(c, "UPDATE link_cases SET person_id = ? WHERE person_id = ?", fold, 2, NULL) < 0)
+	    exec_bound(c, "UPDATE link_cases SET person_id = ? WHERE person_id = ?", fold, 2, NULL) < 0 ||
+	    stats_touch_query(c->db, "SELECT case_id FROM link_cases WHERE person_id = ?", into) < 0)
 		return ERR_FAIL;
 	return 0;
 }
@@ -247,6 +249,10 @@ int dedup_merge_undo(struct ctx *c, const char *merge_id, json_t **out, struct p
 	if (rc == 0)
 		rc = exec_bound(c, "UPDATE link_pairs SET status = 'open', decided_by = NULL, decided_at = NULL, "
 				   "merge_id = NULL, version = version + 1 WHERE id = ? AND merge_id = ?", reopen, 2, NULL);
+	if (rc == 0)
+		rc = stats_touch_query(c->db, "SELECT case_id FROM link_cases WHERE person_id = ?", into);
+	if (rc == 0)
+		rc = stats_touch_query(c->db, "SELECT case_id FROM link_cases WHERE person_id = ?", from);
 	if (rc == 0)
 		rc = ctx_audit(c, "link.unmerge", "merge", merge_id, "ok");
 	if (rc == 0 && store_commit(c->db) < 0)

@@ -14,6 +14,7 @@
 
 #include "../../core/clock.h"
 #include "../directory/directory.h"
+#include "../stats/stats.h"
 
 static const char service_cols[] =
 	"s.id, s.item_id, s.support_type, s.service_date, s.org_id, o.name_en, o.name_ar, s.referral_id, s.note, "
@@ -333,7 +334,8 @@ int plan_service_log(struct ctx *c, const char *ref, const json_t *body, json_t 
 	random_id(id);
 	if (rc == 0)
 		rc = service_insert(c, &a, id, &in, type, pb);
-	if (rc == 0 && (ctx_audit(c, "service.log", "case", a.h.id, "ok") < 0 || store_commit(c->db) < 0))
+	if (rc == 0 && (stats_touch(c->db, a.h.id) < 0 || ctx_audit(c, "service.log", "case", a.h.id, "ok") < 0 ||
+			store_commit(c->db) < 0))
 		rc = problem_set(pb, ERR_FAIL, "internal", NULL);
 	if (rc < 0) {
 		store_rollback(c->db);

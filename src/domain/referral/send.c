@@ -12,6 +12,7 @@
 #include "../../core/clock.h"
 #include "../directory/directory.h"
 #include "../notify/notify.h"
+#include "../stats/stats.h"
 
 int referral_consent_check(struct ctx *c, const struct case_handle *h, const json_t *override, const char **consent,
 			   struct problem *pb)
@@ -293,6 +294,7 @@ int referral_create(struct ctx *c, const json_t *body, json_t **out, struct prob
 	referral_deadlines(&c->app->cfg, u, r.created_at, &r.ack_due, &r.answer_due);
 	const char *override_text = overridden ? json_string_value(json_object_get(override, "reason")) : NULL;
 	if ((rc = insert_referral(c, &r, reason, override_text)) < 0 ||
+	    (rc = stats_touch(c->db, h.id)) < 0 ||
 	    (rc = notify_org(c, to_org, "referral.sent", "referral", r.id, h.ref)) < 0 ||
 	    (rc = ctx_audit(c, "referral.send", "referral", r.id, "ok")) < 0 ||
 	    (overridden && (rc = ctx_audit(c, "referral.consent_override", "case", h.id, "ok")) < 0) ||

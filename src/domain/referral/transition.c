@@ -10,6 +10,7 @@
 
 #include "../../core/clock.h"
 #include "../notify/notify.h"
+#include "../stats/stats.h"
 
 /* May the caller make a move of this side on r? */
 static bool side_allows(const struct ctx *c, const struct referral_row *r, enum referral_side who)
@@ -157,6 +158,7 @@ int referral_transition(struct ctx *c, const char *id, const json_t *body, json_
 	if ((rc = last_seq(c, r.id, &seq)) < 0 ||
 	    (rc = referral_transition_insert(c, &r, seq + 1, referral_state_name(r.state), referral_state_name(to),
 					     note)) < 0 ||
+	    (rc = stats_touch(c->db, r.case_id)) < 0 ||
 	    (rc = notify_org(c, notify_to, action, "referral", r.id, r.case_ref)) < 0 ||
 	    (rc = ctx_audit(c, action, "referral", r.id, "ok")) < 0 || (rc = store_commit(c->db)) < 0) {
 		problem_set(pb, rc, "internal", NULL);
