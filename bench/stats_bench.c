@@ -222,7 +222,7 @@ struct ref {
 	FILE *flat;
 	FILE *multi[64];            /* by dimension index */
 	sqlite3_stmt *ins_flat, *ins_multi[64];
-	size_t ts_dim;              /* victim.trafficking_status */
+	bool seen[64];              /* the dimension has a value somewhere */
 };
 
 static void sq_exec(sqlite3 *db, const char *sql)
@@ -296,6 +296,45 @@ static void write_rep(struct buf *b, size_t ts)
 		   "THEN 2 WHEN d%zu IS NOT NULL THEN 1 ELSE 0 END DESC, reg_day, seq) = 1 THEN 1 ELSE 0 END AS is_rep "
 		   "FROM flat0 f;\n",
 		   ts, ts, ts);
+}
+
+/*
+ * DuckDB's own best form of the same rows, for timing the inner cells: table
+ * fl, each single-valued dimension an ENUM (dictionary codes, as the engine
+ * keeps them) and each multi-valued one a LIST of ENUM (l<i>), one row per
+ * case. Built from flat and the m<i> tables once loaded.
+ */
+static void write_duck_typed(struct buf *b, const bool *seen)
+{
+	struct buf sel, join;
+	buf_init(&sel, 1 << 16);
+	buf_init(&join, 1 << 16);
+	buf_puts(&sel, "f.id, f.is_rep, f.reg_day, f.idn_day");
+	for (size_t d = 0; d < stats_dim_count(); d++) {
+		if (!case_dim(d))
+			continue;
+		if (!stats_dim_at(d)->multi) {
+			if (seen[d]) {
+				buf_printf(b, "CREATE TYPE e%zu AS ENUM (SELECT DISTINCT d%zu FROM flat WHERE d%zu IS NOT NULL "
+					      "ORDER BY 1);\n", d, d, d);
+				buf_printf(&sel, ", f.d%zu::e%zu AS d%zu", d, d, d);
+			} else {
+				buf_printf(&sel, ", f.d%zu", d);
+			}
+			continue;
+		}
+		if (seen[d]) {
+			buf_printf(b, "CREATE TYPE em%zu AS ENUM (SELECT DISTINCT value FROM m%zu ORDER BY 1);\n", d, d);
+			buf_printf(&sel, ", a%zu.l AS l%zu", d, d);
+			buf_printf(&join, " LEFT JOIN (SELECT id, list(value::em%zu) AS l FROM m%zu GROUP BY id) a%zu USING (id)",
+				   d, d, d);
+		} else {
+			buf_printf(&sel, ", NULL::VARCHAR[] AS l%zu", d);
+		}
+	}
+	buf_printf(b, "CREATE TABLE fl AS SELECT %s FROM flat f%s ORDER BY f.id;\n", sel.data, join.data);
+	buf_release(&sel);
+	buf_release(&join);
 }
 
 static void export_rows(struct store *db, struct ref *ref, const char *dir, size_t *n_rows)
@@ -372,8 +411,10 @@ static void export_rows(struct store *db, struct ref *ref, const char *dir, size
 				const char *s = single_value(d, row, buf, sizeof(buf));
 				fputc(',', ref->flat);
 				csv_put(ref->flat, s);
-				if (s)
+				if (s) {
 					sqlite3_bind_text(ref->ins_flat, col, s, -1, SQLITE_TRANSIENT);
+					ref->seen[d] = true;
+				}
 				col++;
 				continue;
 			}
@@ -387,6 +428,7 @@ static void export_rows(struct store *db, struct ref *ref, const char *dir, size
 				sqlite3_bind_int64(ref->ins_multi[d], 1, id);
 				sqlite3_bind_text(ref->ins_multi[d], 2, json_string_value(m), -1, SQLITE_TRANSIENT);
 				sq_step_done(ref->db, ref->ins_multi[d]);
+				ref->seen[d] = true;
 			}
 			json_array_foreach(m, i, e) {
 				if (!json_is_string(e))
@@ -403,6 +445,7 @@ static void export_rows(struct store *db, struct ref *ref, const char *dir, size
 				sqlite3_bind_int64(ref->ins_multi[d], 1, id);
 				sqlite3_bind_text(ref->ins_multi[d], 2, json_string_value(e), -1, SQLITE_TRANSIENT);
 				sq_step_done(ref->db, ref->ins_multi[d]);
+				ref->seen[d] = true;
 			}
 		}
 		fputc('\n', ref->flat);
@@ -555,6 +598,84 @@ static void sql_cells(struct buf *b, size_t qi, const struct stats_query *q)
 		else
 			buf_printf(b, "u.d%d", q->dim[d]);
 	}
+}
+
+/* The inner cells in DuckDB's own form (table fl): filters on codes and lists, lists unnested. */
+static void sql_duck_cells(struct buf *b, size_t qi, const struct stats_query *q)
+{
+	int nd = q->ndims;
+	struct buf base, next;
+	buf_init(&base, 1 << 16);
+	buf_init(&next, 1 << 16);
+	buf_puts(&base, "SELECT ");
+	for (int d = 0; d < nd; d++) {
+		bool multi = stats_dim_at((size_t)q->dim[d])->multi;
+		buf_printf(&base, "%s%s%d AS k%d", d ? ", " : "", multi ? "l" : "d", q->dim[d], d);
+	}
+	buf_puts(&base, " FROM fl WHERE 1 = 1");
+	if (q->unit == STATS_PERSONS)
+		buf_puts(&base, " AND is_rep = 1");
+	const char *day = q->date == STATS_DATE_IDENTIFICATION ? "idn_day" : "reg_day";
+	if (q->from_day)
+		buf_printf(&base, " AND %s >= %d", day, q->from_day);
+	if (q->to_day)
+		buf_printf(&base, " AND %s <= %d", day, q->to_day);
+	if ((q->from_day || q->to_day) && !q->from_day)
+		buf_printf(&base, " AND %s IS NOT NULL", day);
+	for (size_t i = 0; i < q->nfilters; i++) {
+		int d = q->filter[i].dim;
+		bool multi = stats_dim_at((size_t)d)->multi, unknown = false, any = false;
+		struct buf in;
+		buf_init(&in, 1 << 14);
+		for (size_t k = 0; k < q->filter[i].n; k++) {
+			if (!q->filter[i].values[k]) {
+				unknown = true;
+				continue;
+			}
+			if (any)
+				buf_puts(&in, ", ");
+			sql_text(&in, q->filter[i].values[k]);
+			any = true;
+		}
+		buf_puts(&base, " AND (0 = 1");
+		if (any && multi)
+			buf_printf(&base, " OR list_has_any(l%d::VARCHAR[], [%s])", d, in.data);
+		else if (any)
+			buf_printf(&base, " OR d%d::VARCHAR IN (%s)", d, in.data);
+		if (unknown)
+			buf_printf(&base, " OR %s%d IS NULL", multi ? "l" : "d", d);
+		buf_puts(&base, ")");
+		buf_release(&in);
+	}
+	/* one level of unnesting per multi-valued dimension: a unit in each of its values, unknown when none */
+	for (int m = 0; m < nd; m++) {
+		if (!stats_dim_at((size_t)q->dim[m])->multi)
+			continue;
+		buf_reset(&next);
+		buf_puts(&next, "SELECT ");
+		for (int d = 0; d < nd; d++) {
+			if (d != m)
+				buf_printf(&next, "%sk%d", d ? ", " : "", d);
+			else
+				buf_printf(&next, "%sunnest(CASE WHEN k%d IS NULL THEN [NULL] ELSE k%d END) AS k%d", d ? ", " : "",
+					   d, d, d);
+		}
+		buf_printf(&next, " FROM (%s)", base.data);
+		buf_reset(&base);
+		buf_puts(&base, next.data);
+	}
+	buf_printf(b, "SELECT 'q%zu' AS q", qi + 1);
+	for (int d = 0; d < nd; d++)
+		buf_printf(b, ", k%d::VARCHAR AS k%d", d, d);
+	buf_puts(b, ", n FROM (SELECT ");
+	for (int d = 0; d < nd; d++)
+		buf_printf(b, "k%d, ", d);
+	buf_printf(b, "count(*) AS n FROM (%s) GROUP BY ", base.data);
+	for (int d = 0; d < nd; d++)
+		buf_printf(b, "%sk%d", d ? ", " : "", d);
+	buf_puts(b, ")");
+	buf_release(&base);
+	buf_release(&next);
 }
 
 /* Run sql on SQLite; write its non-zero rows to f when not NULL. */
@@ -756,6 +877,7 @@ int main(int argc, char **argv)
 		buf_reset(&ddl);
 		write_ddl(&ddl, true, out);
 		write_rep(&ddl, (size_t)ts);
+		write_duck_typed(&ddl, ref.seen);
 		fputs(ddl.data, duck);
 		if (fclose(duck) != 0)
 			die("writing duck_load.sql failed");
@@ -766,14 +888,17 @@ int main(int argc, char **argv)
 			expand(&qp, &queries[i], (int)year);
 			if (stats_query_parse(qget, &qp, &q, store, sizeof(store), &pb) < 0)
 				die("a query does not parse");
-			struct buf sql, cell;
+			struct buf sql, cell, duckcell;
 			buf_init(&sql, 1 << 20);
 			buf_init(&cell, 1 << 20);
+			buf_init(&duckcell, 1 << 20);
 			sql_query(&sql, i, &q);
 			sql_cells(&cell, i, &q);
-			if (buf_error(&sql) || buf_error(&cell))
+			sql_duck_cells(&duckcell, i, &q);
+			if (buf_error(&sql) || buf_error(&cell) || buf_error(&duckcell))
 				die("SQL too long");
-			fprintf(qs, "q%zu\t%d\t%s\t%s\n", i + 1, q.ndims, cell.data, sql.data);
+			fprintf(qs, "q%zu\t%d\t%s\t%s\t%s\n", i + 1, q.ndims, duckcell.data, sql.data, cell.data);
+			buf_release(&duckcell);
 			fprintf(stderr, "stats_bench: SQLite reference, query %zu\n", i + 1);
 			/* the full answer once (the check), the inner cells sqlite_runs times */
 			t0 = clock_mono_ns();

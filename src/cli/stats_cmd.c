@@ -560,7 +560,7 @@ static int stats_report_main(int argc, char **argv)
 			char *end;
 			year = strtol(argv[++i], &end, 10);
 			if (*end || end == argv[i] || year < STATS_REPORT_MIN_YEAR || year > STATS_REPORT_MAX_YEAR)
-				return usage_error(cmd, "--year needs a year from 1971 to 9999");
+				return usage_error(cmd, "--year needs a year from 1971 to 2200");
 		} else if (a[0] == '-') {
 			return usage_error(cmd, "unknown option, or an option without its value");
 		} else if (o.dir) {

@@ -150,6 +150,15 @@ describe(`[${BACKEND}] GET /api/v1/stats/report`, () => {
     assert.equal(count('referrals', ['*', '*']), 0);
   });
 
+  test('the first and last years accepted answer (empty tables)', async () => {
+    for (const year of ['1971', '2200']) {
+      const r = await report(coordinator, { year, view: 'internal' });
+      assert.equal(r.status, 200, `${year}: ${r.text}`);
+      for (const t of r.json.tables)
+        assert.equal(t.result.cells.find((c) => c.key.every((k) => k === '*')).count, 0, `${year} ${t.key}`);
+    }
+  });
+
   test('another year counts other cases', async () => {
     const r = await report(coordinator, { year: '2017', view: 'internal' });
     assert.equal(r.status, 200, r.text);
@@ -205,7 +214,7 @@ describe(`[${BACKEND}] GET /api/v1/stats/report`, () => {
   test('bad input: 400 with the field', async () => {
     for (const [query, field] of [
       [{}, 'year'], [{ year: '' }, 'year'], [{ year: 'abcd' }, 'year'], [{ year: '2019x' }, 'year'],
-      [{ year: '1970' }, 'year'], [{ year: '10000' }, 'year'], [{ year: '-2019' }, 'year'],
+      [{ year: '1970' }, 'year'], [{ year: '2201' }, 'year'], [{ year: '9999' }, 'year'], [{ year: '-2019' }, 'year'],
       [{ year: String(YEAR), view: 'everything' }, 'view'],
     ]) {
       const r = await report(coordinator, query);

@@ -35,7 +35,7 @@
 enum stats_view { STATS_VIEW_INTERNAL, STATS_VIEW_PUBLICATION };
 
 #define STATS_REPORT_MIN_YEAR 1971   /* day 0 (1970-01-01) means "open" in a query */
-#define STATS_REPORT_MAX_YEAR 9999
+#define STATS_REPORT_MAX_YEAR 2200   /* the last year stats_day() takes */
 #define STATS_REPORT_MAX_FILTER_VALUES 4
 
 struct stats_report_def {
