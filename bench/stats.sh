@@ -144,7 +144,7 @@ if want postgres && [ ! -f "$PG_HOME.complete" ]; then
 		echo "bench:   $1" >&2
 		sqlite3 -readonly -csv "$SQ_DB" "$2" | psql_c -c "\\copy $1 FROM pstdin WITH (FORMAT csv)"
 		local st=("${PIPESTATUS[@]}")
-		[ "${st[0]}" = 0 ] && [ "${st[1]}" = 0 ] || die "copying $1 failed"
+		if [ "${st[0]}" != 0 ] || [ "${st[1]}" != 0 ]; then die "copying $1 failed"; fi
 	}
 	copy "cases (id, ref, org_id, created_by, assigned_to, status, external_ref, dek, created_at, updated_at, version)" \
 		"SELECT id, ref || 'S', '$CM_ORG', '$CM_ID', NULL, status, external_ref,
@@ -198,16 +198,17 @@ measure() {
 		fi
 	done
 	# the full derivation time, kept from the run that measured it
-	local keep=$data.stats-derive
-	[ "$b" = postgres ] && keep=$PG_HOME.stats-derive
+	local derive_file=$data.stats-derive
+	[ "$b" = postgres ] && derive_file=$PG_HOME.stats-derive
 	local kind=V_${b}_prepare_kind ms=V_${b}_prepare_ms
 	if [ "${!kind:-}" = full ]; then
-		echo "${!ms} $(date -u +%Y-%m-%d)" >"$keep"
+		echo "${!ms} $(date -u +%Y-%m-%d)" >"$derive_file"
 	fi
-	printf -v "DERIVE_$b" '%s' "$(cat "$keep" 2>/dev/null || echo '- -')"
+	printf -v "DERIVE_$b" '%s' "$(cat "$derive_file" 2>/dev/null || echo '- -')"
 }
 
 FAILED=0
+# shellcheck disable=SC2034   # SIZE_<backend> is read through ${!s} below
 for b in $BACKENDS; do
 	if [ "$b" = sqlite ]; then
 		SIZE_sqlite="$(du -sm "$SQ_DATA" | cut -f1) MB"
