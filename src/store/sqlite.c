@@ -156,10 +156,22 @@ int store_sqlite_open(struct store **out, const char *path)
 		fail(db->handle, rc, "busy_timeout");
 		goto fail;
 	}
-	/* journal_mode answers with the mode it got; WAL is refused on some file systems. */
+	/*
+	 * journal_mode answers with the mode it got; WAL is refused on some file
+	 * systems. Switching a new database to WAL needs an exclusive lock, and
+	 * SQLite may answer BUSY at once (without the busy handler) while another
+	 * process opens the same new file: retry for a while (servers and
+	 * commands starting together).
+	 */
 	sqlite3_stmt *q = NULL;
 	rc = sqlite3_prepare_v2(db->handle, "PRAGMA journal_mode=WAL", -1, &q, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+	int step = rc == SQLITE_OK ? sqlite3_step(q) : rc;
+	for (int tries = 0; (step & 0xff) == SQLITE_BUSY && tries < 200; tries++) {
+		sqlite3_reset(q);
+		sqlite3_sleep(25);
+		step = sqlite3_step(q);
+	}
+	if (rc == SQLITE_OK && step == SQLITE_ROW) {
 		const char *mode = (const char *)sqlite3_column_text(q, 0);
 		if (!mode || strcmp(mode, "wal") != 0) {
 			log_error("store open failed", "backend=sqlite err=\"WAL journal refused\"");
