@@ -28,6 +28,7 @@
 #include "../core/err.h"
 #include "../core/log.h"
 #include "../crypto/hash.h"
+#include "journal.h"
 
 #define AUDIT_HASH_BYTES 32
 #define AUDIT_TOKEN_MAX 64          /* action, outcome, object_type */
@@ -83,7 +84,7 @@ static int check_id(const char *s, size_t max)
 	return 0;
 }
 
-static int check_event(const struct audit_event *ev)
+int audit_event_valid(const struct audit_event *ev)
 {
 	if (check_token(ev->action, AUDIT_TOKEN_MAX) < 0 || check_token(ev->outcome, AUDIT_TOKEN_MAX) < 0)
 		return ERR_INVALID;
@@ -212,7 +213,7 @@ int audit_append(struct store *db, const struct audit *au, const struct audit_ev
 	unsigned every;
 	int found = 0, rc;
 
-	if (check_event(ev) < 0) {
+	if (audit_event_valid(ev) < 0) {
 		log_warn("audit event rejected", "reason=%s", "action, outcome or id is not a short ASCII token");
 		return ERR_INVALID;
 	}
@@ -231,7 +232,7 @@ int audit_append(struct store *db, const struct audit *au, const struct audit_ev
 	if (rc < 0)
 		goto out;
 
-	at = clock_now();
+	at = ev->at ? ev->at : clock_now();
 	rc = row_hash(hash, prev, &b, seq, at, ev->actor_id, ev->org_id, ev->action, ev->object_type,
 		      ev->object_id, ev->outcome);
 	if (rc < 0)
@@ -299,6 +300,7 @@ struct audit_group {
 	struct audit_waiter *head, **tail;   /* queued, not yet taken by a leader */
 	bool leading;                        /* a thread is writing a batch */
 	bool relaxed_pending;                /* relaxed commits not yet made durable */
+	struct audit_journal *journal;       /* owned; NULL: rows are committed by the group */
 };
 
 #define GROUP_ROUNDS 4   /* batches one leader writes before it hands over */
@@ -318,6 +320,7 @@ void audit_group_free(struct audit_group *g)
 {
 	if (!g)
 		return;
+	journal_close(g->journal);
 	pthread_cond_destroy(&g->cv);
 	pthread_mutex_destroy(&g->mu);
 	free(g);
@@ -341,8 +344,20 @@ static int write_batch(struct store *db, const struct audit *au, struct audit_wa
 	return rc;
 }
 
+int audit_group_journal(struct audit_group *g, const struct audit *au, const char *dir, struct store *db)
+{
+	assert(g->journal == NULL);
+	return journal_open(&g->journal, au, dir, db);
+}
+
+int audit_group_drain(struct audit_group *g, struct store *db)
+{
+	return g && g->journal ? journal_drain(g->journal, db) : 0;
+}
+
 int audit_group_flush(struct audit_group *g, struct store *db)
 {
+	int moved = audit_group_drain(g, db);
 	pthread_mutex_lock(&g->mu);
 	g->relaxed_pending = false;
 	pthread_mutex_unlock(&g->mu);
@@ -353,7 +368,7 @@ int audit_group_flush(struct audit_group *g, struct store *db)
 		g->relaxed_pending = true;
 		pthread_mutex_unlock(&g->mu);
 	}
-	return rc;
+	return moved < 0 ? moved : rc;
 }
 
 int audit_append_tx(struct store *db, const struct audit *au, const struct audit_event *ev)
@@ -361,6 +376,13 @@ int audit_append_tx(struct store *db, const struct audit *au, const struct audit
 	struct audit_group *g = au->group;
 	if (!g)
 		return append_alone(db, au, ev);
+	if (g->journal) {
+		if (audit_event_valid(ev) < 0) {
+			log_warn("audit event rejected", "reason=%s", "action, outcome or id is not a short ASCII token");
+			return ERR_INVALID;
+		}
+		return journal_append(g->journal, ev);
+	}
 	struct audit_waiter me = { ev, 0, false, NULL };
 	pthread_mutex_lock(&g->mu);
 	*g->tail = &me;

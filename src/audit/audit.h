@@ -37,6 +37,7 @@ struct audit_event {
 	const char *object_type;  /* "org", "user", "session", "audit", or NULL */
 	const char *object_id;    /* id of the object, or NULL */
 	const char *outcome;      /* "ok", "denied", "failed" */
+	int64_t at;               /* when it happened (unix seconds); 0: now */
 };
 
 struct audit_group;
@@ -72,7 +73,27 @@ int audit_append_tx(struct store *db, const struct audit *au, const struct audit
  */
 /* A group for audit_append_tx, shared by the threads of one process. NULL when out of memory. */
 struct audit_group *audit_group_new(void);
-/* Make the group's relaxed commits durable now: store_sync on db (which also checkpoints SQLite's log). */
+/*
+ * The read journal (journal.h), for a server on SQLite: from now on
+ * audit_append_tx writes the group's rows to a file in DIR/audit-journal/
+ * and returns without a commit, and audit_group_drain (or flush) moves them
+ * into the chain. Rows an earlier process left in the journal are appended
+ * first, on db. 0 when journaling; 1 when another process journals that
+ * folder (rows are then committed by the group as without a journal);
+ * negative on failure. au must outlive the group.
+ */
+int audit_group_journal(struct audit_group *g, const struct audit *au, const char *dir, struct store *db)
+	__attribute__((warn_unused_result));
+/*
+ * Move the journal's rows into the chain now, in one durable transaction
+ * on db (no transaction open): what reads the log (GET /api/v1/audit) calls
+ * it first, so that it sees every row written before. 0 without a journal.
+ */
+int audit_group_drain(struct audit_group *g, struct store *db) __attribute__((warn_unused_result));
+/*
+ * audit_group_drain, then make the group's relaxed commits durable: store_sync
+ * on db (which also checkpoints SQLite's log).
+ */
 int audit_group_flush(struct audit_group *g, struct store *db);
 void audit_group_free(struct audit_group *g);
 /* Sign the current head now, inside the caller's transaction (no-op if already signed). */

@@ -92,7 +92,7 @@ static int fail_login(struct ctx *c, const char *username, const char *user_id, 
 {
 	if (throttle_fail(c, username, c->remote_addr) < 0)
 		log_warn("throttle record failed", "%s", "");
-	struct audit_event ev = { user_id, NULL, "session.login_failed", "user", user_id, outcome };
+	struct audit_event ev = { user_id, NULL, "session.login_failed", "user", user_id, outcome, 0 };
 	if (audit_append_tx(c->db, &c->app->audit, &ev) < 0)
 		log_error("audit append failed", "action=%s", ev.action);
 	return problem_set(pb, ERR_UNAUTH, code, NULL);
@@ -106,7 +106,7 @@ int login_password(struct ctx *c, const char *username, const char *password, co
 		return problem_set(pb, ERR_UNAUTH, "invalid_credentials", NULL);
 	int rc = throttle_check(c, username, c->remote_addr, &out->retry_after);
 	if (rc == ERR_THROTTLED) {
-		struct audit_event ev = { NULL, NULL, "session.login_throttled", NULL, NULL, "denied" };
+		struct audit_event ev = { NULL, NULL, "session.login_throttled", NULL, NULL, "denied", 0 };
 		if (audit_append_tx(c->db, &c->app->audit, &ev) < 0)
 			log_error("audit append failed", "action=%s", ev.action);
 		return problem_set(pb, ERR_THROTTLED, "throttled", NULL);

@@ -154,7 +154,7 @@ static int populate(struct app *app, const char *country, int demo, int n_cases)
 		if (drc < 0)
 			goto out;
 	}
-	struct audit_event ev = { NULL, NULL, "system.init", NULL, NULL, "ok" };
+	struct audit_event ev = { NULL, NULL, "system.init", NULL, NULL, "ok", 0 };
 	if (store_begin(c.db) < 0)
 		goto out;
 	if (audit_append(c.db, &app->audit, &ev) < 0 || audit_checkpoint(c.db, app->signer) < 0 ||

@@ -82,9 +82,10 @@ static char *read_file(const char *path)
 }
 
 /*
- * The audit flusher: twice a second, make the relaxed commits of read audit
- * rows durable (audit_group_flush), off the requests' path, so that a power
- * loss takes back at most about half a second of them.
+ * The audit flusher: twice a second, move the journal's rows into the chain
+ * and make the relaxed commits of read audit rows durable (audit_group_flush),
+ * off the requests' path, so that a power loss takes back at most about half
+ * a second of them.
  */
 struct flusher {
 	struct app *app;
@@ -219,6 +220,23 @@ int cli_serve_main(int argc, char **argv)
 	/* Audited reads of concurrent requests share commits (audit.h). */
 	struct audit_group *group = audit_group_new();
 	app.audit.group = group;
+	/*
+	 * On SQLite, reads' audit rows go to the journal first (src/audit/journal.h):
+	 * a commit per read would empty every other connection's page cache.
+	 */
+	struct store *jdb = group ? store_pool_acquire(app.pool) : NULL;
+	int jrc = jdb && store_backend(jdb) == STORE_SQLITE ? audit_group_journal(group, &app.audit, dir, jdb) : 0;
+	if (jdb)
+		store_pool_release(app.pool, jdb);
+	if (jrc < 0) {
+		fprintf(stderr, "ihala: cannot start the audit journal in %s/audit-journal\n", dir);
+		mail_sender_stop(mailer);
+		cli_app_close(&app);
+		audit_group_free(group);
+		free(cert);
+		free(key);
+		return 1;
+	}
 
 	if (getenv("IHALA_CLOCK_OFFSET"))
 		log_warn("clock shifted for tests", "IHALA_CLOCK_OFFSET=%s", getenv("IHALA_CLOCK_OFFSET"));
@@ -280,10 +298,10 @@ int cli_serve_main(int argc, char **argv)
 		pthread_join(fl_thread, NULL);
 	}
 	mail_sender_stop(mailer);
-	/* What the last batches committed reaches the disk before the process ends. */
+	/* The journal and what the last batches committed reach the disk before the process ends. */
 	if (group) {
 		struct store *conn = store_pool_acquire(app.pool);
-		if (conn && store_sync(conn) < 0)
+		if (conn && audit_group_flush(group, conn) < 0)
 			log_error("audit flush failed", "when=%s", "shutdown");
 		if (conn)
 			store_pool_release(app.pool, conn);

@@ -6,7 +6,10 @@
 # server acknowledged (201 with an id), SIGKILLs the server at a random moment,
 # then checks, on the crashed folder: SQLite's integrity check says ok and
 # `ihala audit verify` exits 0; and after a restart: every id ever
-# acknowledged answers 200. Ten rounds on the same folder.
+# acknowledged answers 200, and every audited read answered 200 (a reader
+# streams GET /api/v1/orgs/{id} beside the writers) has its row in the audit
+# log (the server journals reads' rows first: src/audit/journal.h). Ten
+# rounds on the same folder.
 #
 #   IHALA_BIN   the binary (default build/asan/ihala)
 #   ROUNDS      rounds (default 10)
@@ -65,7 +68,7 @@ dir=$work/data
 jar=$work/cookies
 acked=$work/acked
 
-echo "1..$((ROUNDS * 3 + 2))"
+echo "1..$((ROUNDS * 4 + 2))"
 
 # --- set-up: a fresh demo folder on a free port -----------------------------
 
@@ -132,6 +135,8 @@ csrf=$(json_field csrf_token "$work/pw.json")
 status=$(post /orgs '{"name_ar":"منظمة","name_en":"Probe","type":"NGO","country":"BH"}' "$work/probe.json")
 if [ "$status" = 201 ] && id=$(json_field id "$work/probe.json") && [ -n "$id" ]; then
 	echo "$id" >>"$acked"
+	probe=$id
+	: >"$work/reads.acked"
 	ok "set-up: signed in, password changed, first org created"
 else
 	diag <"$work/probe.json"
@@ -191,6 +196,20 @@ writer() {
 		echo "writer $n: ${#files[@]} answers 201 but only $n_ok carry an id" >>"$work/writers.log"
 }
 
+# reader ROUND: audited reads of the probe org until the server goes away;
+# appends one line per read answered 200 to $work/reads.acked.
+reader() {
+	local round=$1 cfg=$work/r.cfg
+	if [ ! -f "$cfg" ]; then
+		for i in $(seq 1 "$WRITES"); do
+			[ "$i" -gt 1 ] && echo next
+			printf 'url = "%s/orgs/%s"\noutput = "/dev/null"\nmax-time = 5\n' "$base" "$probe"
+			printf 'cookie = "%s"\nwrite-out = "%%{http_code}\\n"\n' "$jar"
+		done >"$cfg"
+	fi
+	curl -s --fail-early -K "$cfg" 2>/dev/null | grep '^200$' >>"$work/reads.acked"
+}
+
 # check_acked: every acknowledged id answers 200 (one curl, one connection).
 check_acked() {
 	local cfg=$work/get.cfg id
@@ -214,6 +233,8 @@ for round in $(seq 1 "$ROUNDS"); do
 		writer "$w" "$round" &
 		pids+=($!)
 	done
+	reader "$round" &
+	pids+=($!)
 	# Once the writes flow (the first answer has arrived), kill at a random
 	# moment 0.1 to 1.2 seconds later.
 	for i in $(seq 1 250); do
@@ -250,6 +271,14 @@ for round in $(seq 1 "$ROUNDS"); do
 		not_ok "round $round: the server did not restart"
 		tail -n 20 "$work/server.log" | diag
 		bail "no server"
+	fi
+	# Every acknowledged audited read has its row (check_acked's own reads of the probe add more).
+	reads=$(wc -l <"$work/reads.acked")
+	logged=$(sqlite3 "$dir/ihala.db" "SELECT COUNT(*) FROM audit_log WHERE action = 'org.read' AND object_id = '$probe'")
+	if [ "$logged" -ge "$reads" ] 2>/dev/null; then
+		ok "round $round: all $reads acknowledged reads audited after restart ($logged rows)"
+	else
+		not_ok "round $round: $reads reads acknowledged, $logged audit rows after restart"
 	fi
 	# Sessions live in the database: the old cookie should still work.
 	if ! curl -s -o /dev/null -f -b "$jar" "$base/me"; then
