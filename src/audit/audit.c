@@ -141,10 +141,10 @@ static size_t checkpoint_message(char *msg, size_t size, int64_t seq, const unsi
 
 /*
  * Bump or touch the head: `UPDATE audit_head SET seq = seq + delta ...
- * RETURNING seq, hash`. *found is 0 when there is no head row. The update
+ * RETURNING seq, hash` (the new seq, the hash before this append). *found is 0 when there is no head row. The update
  * takes the row lock on PostgreSQL even when delta is 0.
  */
-static int head_update(struct store *db, int delta, int *found, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES])
+static int head_update(struct store *db, int64_t delta, int *found, int64_t *seq, unsigned char hash[AUDIT_HASH_BYTES])
 {
 	struct store_stmt *st = NULL;
 	const void *blob;
@@ -152,12 +152,12 @@ static int head_update(struct store *db, int delta, int *found, int64_t *seq, un
 	int rc;
 
 	*found = 0;
-	rc = store_prepare(db, &st, delta != 0
-		? "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
-		: "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash");
+	rc = store_prepare(db, &st, "UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash");
 	if (rc < 0)
 		return rc;
-	rc = store_step(st);
+	rc = store_bind_int64(st, 1, delta);
+	if (rc >= 0)
+		rc = store_step(st);
 	if (rc == STORE_ROW) {
 		*seq = store_column_int64(st, 0);
 		blob = store_column_blob(st, 1, &len);
@@ -268,6 +268,74 @@ out:
 	store_finalize(st);
 	buf_release(&b);
 	return rc;
+}
+
+static int checkpoint_insert(struct store *db, const struct signer *signer, int64_t seq,
+			     const unsigned char hash[AUDIT_HASH_BYTES]);
+
+int audit_append_many(struct store *db, const struct audit *au, const struct audit_event *evs, size_t n)
+{
+	unsigned char hash[AUDIT_HASH_BYTES];
+	struct store_stmt *st = NULL;
+	struct buf b;
+	int64_t last = 0;
+	int found = 0, rc;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (audit_event_valid(&evs[i]) < 0) {
+			log_warn("audit event rejected", "reason=%s", "action, outcome or id is not a short ASCII token");
+			return ERR_INVALID;
+		}
+	buf_init(&b, AUDIT_ROW_MAX);
+	/* One bump of the head for all n rows: seqs last-n+1 .. last follow the hash it held. */
+	rc = head_update(db, (int64_t)n, &found, &last, hash);
+	if (rc == 0 && !found) {
+		rc = head_create(db);
+		if (rc == 0)
+			rc = head_update(db, (int64_t)n, &found, &last, hash);
+		if (rc == 0 && !found)
+			rc = ERR_FAIL;
+	}
+	if (rc < 0)
+		goto out;
+	rc = store_prepare(db, &st, "INSERT INTO audit_log (seq, at, actor_id, org_id, action, object_type, "
+				    "object_id, outcome, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (rc < 0)
+		goto out;
+	unsigned every = au && au->checkpoint_every != 0 ? au->checkpoint_every : AUDIT_DEFAULT_EVERY;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct audit_event *ev = &evs[i];
+		int64_t seq = last - (int64_t)n + 1 + (int64_t)i, at = ev->at ? ev->at : clock_now();
+		unsigned char prev[AUDIT_HASH_BYTES];
+		memcpy(prev, hash, sizeof prev);
+		rc = row_hash(hash, prev, &b, seq, at, ev->actor_id, ev->org_id, ev->action, ev->object_type,
+			      ev->object_id, ev->outcome);
+		if (rc < 0)
+			break;
+		if (i > 0 && (rc = store_reset(st)) < 0)
+			break;
+		if ((rc = store_bind_int64(st, 1, seq)) < 0 || (rc = store_bind_int64(st, 2, at)) < 0 ||
+		    (rc = store_bind_text(st, 3, ev->actor_id)) < 0 || (rc = store_bind_text(st, 4, ev->org_id)) < 0 ||
+		    (rc = store_bind_text(st, 5, ev->action)) < 0 || (rc = store_bind_text(st, 6, ev->object_type)) < 0 ||
+		    (rc = store_bind_text(st, 7, ev->object_id)) < 0 || (rc = store_bind_text(st, 8, ev->outcome)) < 0 ||
+		    (rc = store_bind_blob(st, 9, hash, sizeof hash)) < 0 || (rc = step_done(st)) < 0)
+			break;
+		if (au && au->signer && seq % (int64_t)every == 0)
+			rc = checkpoint_insert(db, au->signer, seq, hash);
+	}
+	store_finalize(st);
+	st = NULL;
+	if (rc < 0)
+		goto out;
+	rc = store_prepare(db, &st, "UPDATE audit_head SET hash = ? WHERE id = 1");
+	if (rc == 0 && (rc = store_bind_blob(st, 1, hash, sizeof hash)) >= 0)
+		rc = step_done(st);
+out:
+	store_finalize(st);
+	buf_release(&b);
+	return rc < 0 ? rc : 0;
 }
 
 static int append_alone(struct store *db, const struct audit *au, const struct audit_event *ev)
@@ -417,13 +485,35 @@ int audit_append_tx(struct store *db, const struct audit *au, const struct audit
 	return me.rc;
 }
 
-int audit_checkpoint(struct store *db, const struct signer *signer)
+/* Sign (seq, hash) into audit_checkpoints, inside the caller's transaction. */
+static int checkpoint_insert(struct store *db, const struct signer *signer, int64_t seq,
+			     const unsigned char hash[AUDIT_HASH_BYTES])
 {
-	unsigned char hash[AUDIT_HASH_BYTES], sig[SIGN_BYTES];
+	unsigned char sig[SIGN_BYTES];
 	char msg[160];
 	struct store_stmt *st = NULL;
+	size_t msg_len = checkpoint_message(msg, sizeof msg, seq, hash);
+	int rc;
+
+	if (msg_len == 0 || signer_sign(signer, sig, msg, msg_len) != 0) {
+		log_error("audit checkpoint signing failed", "seq=%" PRId64, seq);
+		return ERR_FAIL;
+	}
+	rc = store_prepare(db, &st, "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?) "
+				    "ON CONFLICT (seq) DO NOTHING");
+	if (rc < 0)
+		return rc;
+	if ((rc = store_bind_int64(st, 1, seq)) >= 0 && (rc = store_bind_blob(st, 2, hash, AUDIT_HASH_BYTES)) >= 0 &&
+	    (rc = store_bind_int64(st, 3, clock_now())) >= 0 && (rc = store_bind_blob(st, 4, sig, sizeof sig)) >= 0)
+		rc = step_done(st);
+	store_finalize(st);
+	return rc;
+}
+
+int audit_checkpoint(struct store *db, const struct signer *signer)
+{
+	unsigned char hash[AUDIT_HASH_BYTES];
 	int64_t seq = 0;
-	size_t msg_len;
 	int found = 0, rc;
 
 	assert(signer != NULL);
@@ -433,21 +523,7 @@ int audit_checkpoint(struct store *db, const struct signer *signer)
 		return rc;
 	if (!found || seq == 0)
 		return 0;   /* nothing to sign yet */
-
-	msg_len = checkpoint_message(msg, sizeof msg, seq, hash);
-	if (msg_len == 0 || signer_sign(signer, sig, msg, msg_len) != 0) {
-		log_error("audit checkpoint signing failed", "seq=%" PRId64, seq);
-		return ERR_FAIL;
-	}
-	rc = store_prepare(db, &st, "INSERT INTO audit_checkpoints (seq, hash, at, signature) VALUES (?, ?, ?, ?) "
-				    "ON CONFLICT (seq) DO NOTHING");
-	if (rc < 0)
-		return rc;
-	if ((rc = store_bind_int64(st, 1, seq)) >= 0 && (rc = store_bind_blob(st, 2, hash, sizeof hash)) >= 0 &&
-	    (rc = store_bind_int64(st, 3, clock_now())) >= 0 && (rc = store_bind_blob(st, 4, sig, sizeof sig)) >= 0)
-		rc = step_done(st);
-	store_finalize(st);
-	return rc;
+	return checkpoint_insert(db, signer, seq, hash);
 }
 
 /* ---- verification ---- */

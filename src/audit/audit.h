@@ -52,6 +52,13 @@ struct audit {
 int audit_append(struct store *db, const struct audit *au, const struct audit_event *ev)
 	__attribute__((warn_unused_result));
 /*
+ * Append n rows in order inside the caller's open transaction, with one
+ * update of the head (the read journal's batches). The same chain as n calls
+ * of audit_append, checkpoints at the same rows. 0 or negative.
+ */
+int audit_append_many(struct store *db, const struct audit *au, const struct audit_event *evs, size_t n)
+	__attribute__((warn_unused_result));
+/*
  * Append in its own transaction (for reads and security events with no other
  * write), on db, which must have no transaction open. Returns once the row is
  * committed. With au->group, rows appended at the same moment by several

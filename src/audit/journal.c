@@ -179,8 +179,24 @@ static int list_files(struct audit_journal *j, int64_t lo, int64_t hi, int64_t *
 	return 0;
 }
 
+/* Lines read from a file before they are appended together (audit_append_many). */
+#define JOURNAL_BATCH 256
+
+struct batch {
+	char lines[JOURNAL_BATCH][JOURNAL_LINE_MAX + 2];
+	struct audit_event evs[JOURNAL_BATCH];
+	size_t n;
+};
+
+static int batch_flush(struct audit_journal *j, struct store *db, struct batch *bt)
+{
+	int rc = audit_append_many(db, j->au, bt->evs, bt->n);
+	bt->n = 0;
+	return rc;
+}
+
 /* Append every line of file no to the chain, inside the caller's transaction. */
-static int move_file(struct audit_journal *j, struct store *db, int64_t no)
+static int move_file(struct audit_journal *j, struct store *db, int64_t no, struct batch *bt)
 {
 	char path[PATH_MAX];
 	if (file_path(path, sizeof(path), j, no) < 0)
@@ -194,27 +210,29 @@ static int move_file(struct audit_journal *j, struct store *db, int64_t no)
 		log_error("cannot read the audit journal", "errno=%d", errno);
 		return ERR_FAIL;
 	}
-	char line[JOURNAL_LINE_MAX + 2];
 	int rc = 0;
 	int64_t skipped = 0;
-	while (rc == 0 && fgets(line, sizeof(line), f)) {
+	while (rc == 0) {
+		char *line = bt->lines[bt->n];
+		if (!fgets(line, JOURNAL_LINE_MAX + 2, f))
+			break;
 		size_t len = strlen(line);
 		if (len == 0 || line[len - 1] != '\n') {
 			/* Cut short (a power loss) or too long: skip it, and the rest of a long one. */
 			skipped++;
 			int ch;
-			if (len == sizeof(line) - 1)
+			if (len == JOURNAL_LINE_MAX + 1)
 				while ((ch = fgetc(f)) != EOF && ch != '\n')
 					;
 			continue;
 		}
 		line[len - 1] = '\0';
-		struct audit_event ev;
-		if (parse_line(line, &ev) < 0) {
+		if (parse_line(line, &bt->evs[bt->n]) < 0) {
 			skipped++;
 			continue;
 		}
-		rc = audit_append(db, j->au, &ev);
+		if (++bt->n == JOURNAL_BATCH)
+			rc = batch_flush(j, db, bt);
 	}
 	if (rc == 0 && ferror(f)) {
 		log_error("cannot read the audit journal", "file=%" PRId64, no);
@@ -274,9 +292,19 @@ int journal_drain(struct audit_journal *j, struct store *db)
 	rc = list_files(j, j->first, last, &files, &n_files);
 	if (rc < 0)
 		goto out;
+	struct batch *bt = malloc(sizeof(*bt));
+	if (!bt) {
+		free(files);
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	bt->n = 0;
 	rc = store_begin(db);
 	for (size_t i = 0; rc == 0 && i < n_files; i++)
-		rc = move_file(j, db, files[i]);
+		rc = move_file(j, db, files[i], bt);
+	if (rc == 0)
+		rc = batch_flush(j, db, bt);
+	free(bt);
 	if (rc == 0)
 		rc = write_done(db, last);
 	if (rc == 0)

@@ -579,6 +579,40 @@ static void test_wrong_public_key(void **state)
 	expect_problem(fx, 10, "checkpoint at row 10 has an invalid signature");
 }
 
+/* Rows appended in batches (the read journal's way) make the same chain, checkpoints at the same rows. */
+static void test_append_many(void **state)
+{
+	struct fixture *fx = fixture_get(state);
+	struct audit_event evs[23];
+	char ids[23][ID_HEX_LEN + 1];
+	struct audit_report rep;
+
+	append_rows(fx, 4);
+	for (int i = 0; i < 23; i++) {
+		snprintf(ids[i], sizeof ids[i], "%032x", (unsigned)(100 + i));
+		evs[i] = (struct audit_event){ .action = "case.read", .object_type = "case", .object_id = ids[i],
+					      .outcome = "ok", .at = 1700000000 + i };
+	}
+	assert_int_equal(store_begin(fx->db), 0);
+	assert_int_equal(audit_append_many(fx->db, &fx->au, evs, 23), 0);
+	assert_int_equal(store_commit(fx->db), 0);
+	append_rows(fx, 3);
+	assert_int_equal(query_int(fx, "SELECT at FROM audit_log WHERE seq = 27"), 1700000022);
+	assert_int_equal(query_int(fx, "SELECT COUNT(*) FROM audit_checkpoints WHERE seq IN (10, 20, 30)"), 3);
+	verify(fx, &rep);
+	if (!rep.ok)
+		print_error("%s\n", rep.problem);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 30);
+	assert_int_equal(rep.checkpoints, 3);
+	/* One bad row refuses the whole batch. */
+	evs[5].action = "case read";
+	assert_int_equal(store_begin(fx->db), 0);
+	assert_int_equal(audit_append_many(fx->db, &fx->au, evs, 23), ERR_INVALID);
+	store_rollback(fx->db);
+	assert_int_equal(query_int(fx, "SELECT COUNT(*) FROM audit_log"), 30);
+}
+
 #define AUDIT_TESTS(setup)                                                   \
 	cmocka_unit_test_setup_teardown(test_clean_log_verifies, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_checkpoint_on_demand, setup, teardown), \
@@ -597,7 +631,8 @@ static void test_wrong_public_key(void **state)
 	cmocka_unit_test_setup_teardown(test_rewritten_chain, setup, teardown),   \
 	cmocka_unit_test_setup_teardown(test_wrong_public_key, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_concurrent_appenders, setup, teardown), \
-	cmocka_unit_test_setup_teardown(test_grouped_appenders, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_grouped_appenders, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_append_many, setup, teardown)
 
 int main(void)
 {

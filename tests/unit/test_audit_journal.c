@@ -299,6 +299,10 @@ static void test_concurrent_drain(void **state)
 	assert_int_equal(audit_group_drain(fx->au.group, fx->db), 0);
 	assert_int_equal(count_rows(fx), N_THREADS * N_PER_THREAD);
 	expect_verified(fx, N_THREADS * N_PER_THREAD);
+	/* The batched moves signed a checkpoint at every EVERY-th row. */
+	struct audit_report rep;
+	assert_int_equal(audit_verify(fx->db, fx->pk, &rep), 0);
+	assert_int_equal(rep.checkpoints, N_THREADS * N_PER_THREAD / EVERY);
 }
 
 int main(void)
