@@ -23,6 +23,7 @@ static void fill(const struct ctx *c, struct audit_event *ev, const char *action
 	ev->object_type = object_type;
 	ev->object_id = object_id;
 	ev->outcome = outcome;
+	ev->at = 0;   /* now */
 }
 
 int ctx_audit(struct ctx *c, const char *action, const char *object_type,

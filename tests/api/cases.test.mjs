@@ -246,5 +246,9 @@ describe(`[${BACKEND}] cases`, () => {
     const log = await listAll(auditor, '/audit');
     for (const a of ['case.create', 'case.read', 'case.search', 'case.list', 'case.update', 'case.consent', 'case.comment', 'case.erase'])
       assert.ok(log.some((x) => x.action === a), `${a} audited`);
+    // Every row carries the time it was written (rows of changes and rows of reads alike).
+    const now = Math.floor(Date.now() / 1000);
+    for (const x of log)
+      assert.ok(Number.isInteger(x.at) && x.at > now - 3600 && x.at <= now + 5, `row ${x.seq} (${x.action}) at ${x.at}`);
   });
 });
