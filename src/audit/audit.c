@@ -204,72 +204,6 @@ static int step_done(struct store_stmt *st)
 	return rc < 0 ? rc : ERR_FAIL;
 }
 
-int audit_append(struct store *db, const struct audit *au, const struct audit_event *ev)
-{
-	unsigned char prev[AUDIT_HASH_BYTES], hash[AUDIT_HASH_BYTES];
-	struct store_stmt *st = NULL;
-	struct buf b;
-	int64_t seq = 0, at;
-	unsigned every;
-	int found = 0, rc;
-
-	if (audit_event_valid(ev) < 0) {
-		log_warn("audit event rejected", "reason=%s", "action, outcome or id is not a short ASCII token");
-		return ERR_INVALID;
-	}
-	buf_init(&b, AUDIT_ROW_MAX);
-
-	rc = head_update(db, 1, &found, &seq, prev);
-	if (rc == 0 && !found) {
-		rc = head_create(db);
-		if (rc == 0)
-			rc = head_update(db, 1, &found, &seq, prev);
-		if (rc == 0 && !found) {
-			log_error("audit head missing after insert", "table=%s", "audit_head");
-			rc = ERR_FAIL;
-		}
-	}
-	if (rc < 0)
-		goto out;
-
-	at = ev->at ? ev->at : clock_now();
-	rc = row_hash(hash, prev, &b, seq, at, ev->actor_id, ev->org_id, ev->action, ev->object_type,
-		      ev->object_id, ev->outcome);
-	if (rc < 0)
-		goto out;
-
-	rc = store_prepare(db, &st, "UPDATE audit_head SET hash = ? WHERE id = 1");
-	if (rc < 0)
-		goto out;
-	if ((rc = store_bind_blob(st, 1, hash, sizeof hash)) < 0 || (rc = step_done(st)) < 0)
-		goto out;
-	store_finalize(st);
-	st = NULL;
-
-	rc = store_prepare(db, &st, "INSERT INTO audit_log (seq, at, actor_id, org_id, action, object_type, "
-				    "object_id, outcome, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (rc < 0)
-		goto out;
-	if ((rc = store_bind_int64(st, 1, seq)) < 0 || (rc = store_bind_int64(st, 2, at)) < 0 ||
-	    (rc = store_bind_text(st, 3, ev->actor_id)) < 0 || (rc = store_bind_text(st, 4, ev->org_id)) < 0 ||
-	    (rc = store_bind_text(st, 5, ev->action)) < 0 || (rc = store_bind_text(st, 6, ev->object_type)) < 0 ||
-	    (rc = store_bind_text(st, 7, ev->object_id)) < 0 || (rc = store_bind_text(st, 8, ev->outcome)) < 0 ||
-	    (rc = store_bind_blob(st, 9, hash, sizeof hash)) < 0 || (rc = step_done(st)) < 0)
-		goto out;
-	store_finalize(st);
-	st = NULL;
-
-	if (au != NULL && au->signer != NULL) {
-		every = au->checkpoint_every != 0 ? au->checkpoint_every : AUDIT_DEFAULT_EVERY;
-		if (seq % (int64_t)every == 0)
-			rc = audit_checkpoint(db, au->signer);
-	}
-out:
-	store_finalize(st);
-	buf_release(&b);
-	return rc;
-}
-
 static int checkpoint_insert(struct store *db, const struct signer *signer, int64_t seq,
 			     const unsigned char hash[AUDIT_HASH_BYTES]);
 
@@ -295,8 +229,10 @@ int audit_append_many(struct store *db, const struct audit *au, const struct aud
 		rc = head_create(db);
 		if (rc == 0)
 			rc = head_update(db, (int64_t)n, &found, &last, hash);
-		if (rc == 0 && !found)
+		if (rc == 0 && !found) {
+			log_error("audit head missing after insert", "table=%s", "audit_head");
 			rc = ERR_FAIL;
+		}
 	}
 	if (rc < 0)
 		goto out;
@@ -336,6 +272,11 @@ out:
 	store_finalize(st);
 	buf_release(&b);
 	return rc < 0 ? rc : 0;
+}
+
+int audit_append(struct store *db, const struct audit *au, const struct audit_event *ev)
+{
+	return audit_append_many(db, au, ev, 1);
 }
 
 static int append_alone(struct store *db, const struct audit *au, const struct audit_event *ev)

@@ -330,28 +330,19 @@ out:
 /* The highest journal file number in j->dir (0 when none); files at or below done are removed. */
 static int scan(struct audit_journal *j, int64_t done, int64_t *max)
 {
+	int64_t *files;
+	size_t n;
 	*max = 0;
-	DIR *d = opendir(j->dir);
-	if (!d) {
-		log_error("cannot list the audit journal", "errno=%d", errno);
+	if (list_files(j, 0, INT64_MAX, &files, &n) < 0)
 		return ERR_FAIL;
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		if (files[i] > done)
+			*max = files[i];   /* ascending: the last one is the highest */
+		else if (file_path(path, sizeof(path), j, files[i]) == 0)
+			unlink(path);      /* moved before the last stop, not yet removed */
 	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int64_t no = name_number(e->d_name);
-		if (no < 0)
-			continue;
-		if (no <= done) {
-			/* Moved before the last stop, not yet removed. */
-			char path[PATH_MAX];
-			if (file_path(path, sizeof(path), j, no) == 0)
-				unlink(path);
-			continue;
-		}
-		if (no > *max)
-			*max = no;
-	}
-	closedir(d);
+	free(files);
 	return 0;
 }
 

@@ -135,6 +135,17 @@ static void *flusher_run(void *arg)
 	return NULL;
 }
 
+/* Undo what cli_serve_main set up before the server ran; the exit status 1. */
+static int start_failed(struct mail_sender *mailer, struct app *app, struct audit_group *group, char *cert, char *key)
+{
+	mail_sender_stop(mailer);
+	cli_app_close(app);
+	audit_group_free(group);
+	free(cert);
+	free(key);
+	return 1;
+}
+
 int cli_serve_main(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -230,12 +241,7 @@ int cli_serve_main(int argc, char **argv)
 		store_pool_release(app.pool, jdb);
 	if (jrc < 0) {
 		fprintf(stderr, "ihala: cannot start the audit journal in %s/audit-journal\n", dir);
-		mail_sender_stop(mailer);
-		cli_app_close(&app);
-		audit_group_free(group);
-		free(cert);
-		free(key);
-		return 1;
+		return start_failed(mailer, &app, group, cert, key);
 	}
 
 	if (getenv("IHALA_CLOCK_OFFSET"))
@@ -266,12 +272,7 @@ int cli_serve_main(int argc, char **argv)
 			fprintf(stderr, "ihala: %s:%u is already in use; choose another with --listen\n", addr, port);
 		else
 			fprintf(stderr, "ihala: cannot listen on %s:%u\n", addr, port);
-		mail_sender_stop(mailer);
-		cli_app_close(&app);
-		audit_group_free(group);
-		free(cert);
-		free(key);
-		return 1;
+		return start_failed(mailer, &app, group, cert, key);
 	}
 	/* The statistics' columns load beside the first requests (stats.h). */
 	pthread_t warm_thread;
