@@ -207,6 +207,73 @@ static int step_done(struct store_stmt *st)
 static int checkpoint_insert(struct store *db, const struct signer *signer, int64_t seq,
 			     const unsigned char hash[AUDIT_HASH_BYTES]);
 
+/*
+ * Rows go in with multi-row INSERTs of these sizes (largest first), so that a
+ * batch costs few statements (round trips on PostgreSQL) and only four SQL
+ * texts exist for the statement caches.
+ */
+static const size_t chunk_sizes[] = { 64, 16, 4, 1 };
+#define CHUNK_MAX 64
+
+static size_t chunk_size(size_t left)
+{
+	for (size_t i = 0; i < sizeof(chunk_sizes) / sizeof(chunk_sizes[0]); i++)
+		if (chunk_sizes[i] <= left)
+			return chunk_sizes[i];
+	return 1;
+}
+
+/*
+ * Append evs[0..k) as seqs first.. with one INSERT, their hashes following
+ * *hash (updated to the last row's), then the checkpoints that fall on them.
+ */
+static int insert_chunk(struct store *db, const struct audit *au, unsigned every, const struct audit_event *evs,
+			size_t k, int64_t first, unsigned char hash[AUDIT_HASH_BYTES], struct buf *b)
+{
+	unsigned char hashes[CHUNK_MAX][AUDIT_HASH_BYTES];
+	int64_t ats[CHUNK_MAX];
+	struct buf sql;
+	struct store_stmt *st = NULL;
+	int rc = 0;
+
+	assert(k >= 1 && k <= CHUNK_MAX);
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		const struct audit_event *ev = &evs[i];
+		ats[i] = ev->at ? ev->at : clock_now();
+		rc = row_hash(hashes[i], i ? hashes[i - 1] : hash, b, first + (int64_t)i, ats[i], ev->actor_id,
+			      ev->org_id, ev->action, ev->object_type, ev->object_id, ev->outcome);
+	}
+	if (rc < 0)
+		return rc;
+	buf_init(&sql, 128 + k * 32);
+	buf_puts(&sql, "INSERT INTO audit_log (seq, at, actor_id, org_id, action, object_type, object_id, outcome, hash) "
+		       "VALUES ");
+	for (size_t i = 0; i < k; i++)
+		buf_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	rc = buf_error(&sql) ? ERR_NOMEM : store_prepare(db, &st, sql.data);
+	buf_release(&sql);
+	for (size_t i = 0; i < k && rc == 0; i++) {
+		const struct audit_event *ev = &evs[i];
+		int c = (int)(i * 9);
+		if ((rc = store_bind_int64(st, c + 1, first + (int64_t)i)) < 0 ||
+		    (rc = store_bind_int64(st, c + 2, ats[i])) < 0 || (rc = store_bind_text(st, c + 3, ev->actor_id)) < 0 ||
+		    (rc = store_bind_text(st, c + 4, ev->org_id)) < 0 || (rc = store_bind_text(st, c + 5, ev->action)) < 0 ||
+		    (rc = store_bind_text(st, c + 6, ev->object_type)) < 0 ||
+		    (rc = store_bind_text(st, c + 7, ev->object_id)) < 0 || (rc = store_bind_text(st, c + 8, ev->outcome)) < 0 ||
+		    (rc = store_bind_blob(st, c + 9, hashes[i], AUDIT_HASH_BYTES)) < 0)
+			break;
+	}
+	if (rc == 0)
+		rc = step_done(st);
+	store_finalize(st);
+	for (size_t i = 0; i < k && rc == 0; i++)
+		if (au && au->signer && (first + (int64_t)i) % (int64_t)every == 0)
+			rc = checkpoint_insert(db, au->signer, first + (int64_t)i, hashes[i]);
+	if (rc == 0)
+		memcpy(hash, hashes[k - 1], AUDIT_HASH_BYTES);
+	return rc;
+}
+
 int audit_append_many(struct store *db, const struct audit *au, const struct audit_event *evs, size_t n)
 {
 	unsigned char hash[AUDIT_HASH_BYTES];
@@ -236,33 +303,12 @@ int audit_append_many(struct store *db, const struct audit *au, const struct aud
 	}
 	if (rc < 0)
 		goto out;
-	rc = store_prepare(db, &st, "INSERT INTO audit_log (seq, at, actor_id, org_id, action, object_type, "
-				    "object_id, outcome, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-	if (rc < 0)
-		goto out;
 	unsigned every = au && au->checkpoint_every != 0 ? au->checkpoint_every : AUDIT_DEFAULT_EVERY;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct audit_event *ev = &evs[i];
-		int64_t seq = last - (int64_t)n + 1 + (int64_t)i, at = ev->at ? ev->at : clock_now();
-		unsigned char prev[AUDIT_HASH_BYTES];
-		memcpy(prev, hash, sizeof prev);
-		rc = row_hash(hash, prev, &b, seq, at, ev->actor_id, ev->org_id, ev->action, ev->object_type,
-			      ev->object_id, ev->outcome);
-		if (rc < 0)
-			break;
-		if (i > 0 && (rc = store_reset(st)) < 0)
-			break;
-		if ((rc = store_bind_int64(st, 1, seq)) < 0 || (rc = store_bind_int64(st, 2, at)) < 0 ||
-		    (rc = store_bind_text(st, 3, ev->actor_id)) < 0 || (rc = store_bind_text(st, 4, ev->org_id)) < 0 ||
-		    (rc = store_bind_text(st, 5, ev->action)) < 0 || (rc = store_bind_text(st, 6, ev->object_type)) < 0 ||
-		    (rc = store_bind_text(st, 7, ev->object_id)) < 0 || (rc = store_bind_text(st, 8, ev->outcome)) < 0 ||
-		    (rc = store_bind_blob(st, 9, hash, sizeof hash)) < 0 || (rc = step_done(st)) < 0)
-			break;
-		if (au && au->signer && seq % (int64_t)every == 0)
-			rc = checkpoint_insert(db, au->signer, seq, hash);
+	for (size_t i = 0; i < n && rc == 0;) {
+		size_t k = chunk_size(n - i);
+		rc = insert_chunk(db, au, every, evs + i, k, last - (int64_t)n + 1 + (int64_t)i, hash, &b);
+		i += k;
 	}
-	store_finalize(st);
-	st = NULL;
 	if (rc < 0)
 		goto out;
 	rc = store_prepare(db, &st, "UPDATE audit_head SET hash = ? WHERE id = 1");

@@ -174,14 +174,12 @@ int login_password(struct ctx *c, const char *username, const char *password, co
 int login_lookup(struct ctx *c, const char *token, struct session_info *si, struct user *u,
 		 const char **next)
 {
-	int rc = session_lookup(c, token, si);
+	bool has_user;
+	int rc = session_lookup(c, token, si, u, &has_user);
 	if (rc < 0 || si->expired)
 		return rc;
-	rc = user_load(c->db, si->user_id, u);
-	if (rc == ERR_NOT_FOUND || (rc == 0 && u->disabled))
+	if (!has_user || u->disabled)
 		return ERR_UNAUTH;
-	if (rc < 0)
-		return rc;
 	set_actor(c, u);
 	*next = login_next(c, u);
 	return 0;
@@ -190,14 +188,8 @@ int login_lookup(struct ctx *c, const char *token, struct session_info *si, stru
 int login_resume(struct ctx *c, const char *token, struct session_info *si, struct user *u,
 		 const char **next)
 {
-	/* The session and its user in one read transaction, then any write the session needs. */
-	if (store_begin_read(c->db) < 0)
-		return ERR_FAIL;
+	/* The session and its user (one statement: no transaction), then any write the session needs. */
 	int rc = login_lookup(c, token, si, u, next);
-	if (store_commit(c->db) < 0) {
-		store_rollback(c->db);
-		return ERR_FAIL;
-	}
 	if (rc == 0 && (si->expired || si->stale))
 		rc = session_upkeep(c, token, si);
 	if (rc < 0)

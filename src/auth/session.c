@@ -52,16 +52,19 @@ static int delete_by_hash(struct ctx *c, const unsigned char th[32])
 	return rc < 0 ? rc : 0;
 }
 
-int session_lookup(struct ctx *c, const char *token, struct session_info *out)
+int session_lookup(struct ctx *c, const char *token, struct session_info *out, struct user *u, bool *has_user)
 {
 	unsigned char th[32];
 	memset(out, 0, sizeof(*out));
+	*has_user = false;
 	if (token_hash(c, token, th) < 0)
 		return ERR_UNAUTH;
+	/* One statement, so no transaction is needed around it (one round trip on PostgreSQL). */
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
-			  "SELECT user_id, csrf_token, created_at, last_seen, expires_at "
-			  "FROM sessions WHERE token_hash = ?") < 0)
+			  "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen, s.expires_at, "
+			  USER_COLUMNS("u.") " FROM sessions s LEFT JOIN users u ON u.id = s.user_id "
+			  "WHERE s.token_hash = ?") < 0)
 		return ERR_FAIL;
 	store_bind_blob(st, 1, th, sizeof(th));
 	int rc = store_step(st);
@@ -72,6 +75,9 @@ int session_lookup(struct ctx *c, const char *token, struct session_info *out)
 		out->created_at = store_column_int64(st, 2);
 		out->last_seen = store_column_int64(st, 3);
 		out->expires_at = store_column_int64(st, 4);
+		*has_user = !store_column_is_null(st, 5);
+		if (*has_user)
+			user_row_read(st, 5, u);
 	}
 	store_finalize(st);
 	if (rc < 0)

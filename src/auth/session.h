@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "../core/banned.h"
 #include "ctx.h"
+#include "user.h"
 
 struct session_info {
 	char user_id[ID_HEX_LEN + 1];
@@ -27,13 +28,14 @@ struct session_info {
 int session_create(struct ctx *c, const char *user_id, char token[TOKEN_HEX_LEN + 1],
 		   char csrf[TOKEN_HEX_LEN + 1]) __attribute__((warn_unused_result));
 /*
- * Find the session of token (a 64-hex string), reading only: ERR_UNAUTH when
- * unknown or malformed. Sets out->expired when it has passed a limit, and
- * out->stale when its idle timer should be refreshed; session_upkeep() acts
- * on both. Split so a request can read everything it needs in one read
- * transaction and write only when it must.
+ * Find the session of token (a 64-hex string) and its user, in one
+ * statement, reading only: ERR_UNAUTH when unknown or malformed. *has_user
+ * says whether the user row exists (then *u holds it). Sets out->expired when
+ * it has passed a limit, and out->stale when its idle timer should be
+ * refreshed; session_upkeep() acts on both. Split so a request can read
+ * everything it needs without a write and write only when it must.
  */
-int session_lookup(struct ctx *c, const char *token, struct session_info *out);
+int session_lookup(struct ctx *c, const char *token, struct session_info *out, struct user *u, bool *has_user);
 /*
  * Delete an expired session (then ERR_UNAUTH) or refresh a stale idle timer
  * (at most once a minute per session), each in its own transaction; 0 otherwise.

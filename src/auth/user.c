@@ -11,8 +11,7 @@
 #include "../core/log.h"
 #include "session.h"
 
-#define USER_COLS "id, org_id, username, display_name, must_change_password, totp_enabled, " \
-		  "disabled, locale, created_at, updated_at, version, roles"
+#define USER_COLS USER_COLUMNS("")
 
 int user_check_username(const char *u)
 {
@@ -38,21 +37,26 @@ static void copy(char *dst, size_t size, const char *src)
 
 static role_set roles_parse(const char *list);
 
-static void row_to_user(struct store_stmt *st, struct user *u)
+void user_row_read(struct store_stmt *st, int k, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
-	copy(u->id, sizeof(u->id), store_column_text(st, 0));
-	copy(u->org_id, sizeof(u->org_id), store_column_text(st, 1));
-	copy(u->username, sizeof(u->username), store_column_text(st, 2));
-	copy(u->display_name, sizeof(u->display_name), store_column_text(st, 3));
-	u->must_change_password = store_column_int64(st, 4) != 0;
-	u->totp_enabled = store_column_int64(st, 5) != 0;
-	u->disabled = store_column_int64(st, 6) != 0;
-	copy(u->locale, sizeof(u->locale), store_column_text(st, 7));
-	u->created_at = store_column_int64(st, 8);
-	u->updated_at = store_column_int64(st, 9);
-	u->version = store_column_int64(st, 10);
-	u->roles = roles_parse(store_column_text(st, 11));
+	copy(u->id, sizeof(u->id), store_column_text(st, k));
+	copy(u->org_id, sizeof(u->org_id), store_column_text(st, k + 1));
+	copy(u->username, sizeof(u->username), store_column_text(st, k + 2));
+	copy(u->display_name, sizeof(u->display_name), store_column_text(st, k + 3));
+	u->must_change_password = store_column_int64(st, k + 4) != 0;
+	u->totp_enabled = store_column_int64(st, k + 5) != 0;
+	u->disabled = store_column_int64(st, k + 6) != 0;
+	copy(u->locale, sizeof(u->locale), store_column_text(st, k + 7));
+	u->created_at = store_column_int64(st, k + 8);
+	u->updated_at = store_column_int64(st, k + 9);
+	u->version = store_column_int64(st, k + 10);
+	u->roles = roles_parse(store_column_text(st, k + 11));
+}
+
+static void row_to_user(struct store_stmt *st, struct user *u)
+{
+	user_row_read(st, 0, u);
 }
 
 /* Role names, comma-separated, in the order of enum role: the users.roles column. */

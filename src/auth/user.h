@@ -64,6 +64,15 @@ int user_create_with_password(struct ctx *c, const char *org_id, const char *use
 			      const char *password, struct user *out, struct problem *pb);
 /* Load without any scope check (internal use: login, sessions). */
 int user_load(struct store *db, const char *id, struct user *out);
+/*
+ * The columns of a user row, each name prefixed with p (a table alias and a
+ * dot, or ""), for a statement that reads a user beside other things;
+ * user_row_read() reads them from column k on.
+ */
+#define USER_COLUMNS(p) p "id, " p "org_id, " p "username, " p "display_name, " p "must_change_password, " \
+			p "totp_enabled, " p "disabled, " p "locale, " p "created_at, " p "updated_at, " p "version, " \
+			p "roles"
+void user_row_read(struct store_stmt *st, int k, struct user *u);
 int user_load_by_name(struct store *db, const char *username, struct user *out, char *pw_hash,
 		      size_t pw_hash_size);
 /* The enabled users of an organisation, without any scope check (internal use), ordered by name. */

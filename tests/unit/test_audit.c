@@ -583,12 +583,12 @@ static void test_wrong_public_key(void **state)
 static void test_append_many(void **state)
 {
 	struct fixture *fx = fixture_get(state);
-	struct audit_event evs[23];
-	char ids[23][ID_HEX_LEN + 1];
+	struct audit_event evs[150];
+	char ids[150][ID_HEX_LEN + 1];
 	struct audit_report rep;
 
 	append_rows(fx, 4);
-	for (int i = 0; i < 23; i++) {
+	for (int i = 0; i < 150; i++) {
 		snprintf(ids[i], sizeof ids[i], "%032x", (unsigned)(100 + i));
 		evs[i] = (struct audit_event){ .action = "case.read", .object_type = "case", .object_id = ids[i],
 					      .outcome = "ok", .at = 1700000000 + i };
@@ -611,6 +611,21 @@ static void test_append_many(void **state)
 	assert_int_equal(audit_append_many(fx->db, &fx->au, evs, 23), ERR_INVALID);
 	store_rollback(fx->db);
 	assert_int_equal(query_int(fx, "SELECT COUNT(*) FROM audit_log"), 30);
+	/* A large batch goes in as several multi-row INSERTs (64, 64, 16, 4, 1, 1): the same chain. */
+	evs[5].action = "case.read";
+	assert_int_equal(store_begin(fx->db), 0);
+	assert_int_equal(audit_append_many(fx->db, &fx->au, evs, 150), 0);
+	assert_int_equal(store_commit(fx->db), 0);
+	append_rows(fx, 1);
+	assert_int_equal(query_int(fx, "SELECT COUNT(*) FROM audit_log"), 181);
+	assert_int_equal(query_int(fx, "SELECT at FROM audit_log WHERE seq = 180"), 1700000149);
+	assert_int_equal(query_int(fx, "SELECT COUNT(*) FROM audit_checkpoints"), 18);
+	verify(fx, &rep);
+	if (!rep.ok)
+		print_error("%s\n", rep.problem);
+	assert_true(rep.ok);
+	assert_int_equal(rep.rows, 181);
+	assert_int_equal(rep.checkpoints, 18);
 }
 
 #define AUDIT_TESTS(setup)                                                   \
