@@ -20,9 +20,11 @@
 #include "../core/clock.h"
 #include "../core/err.h"
 #include "../core/log.h"
+#include "../crypto/hash.h"
 
 #define JOURNAL_LINE_MAX 512     /* at + 6 fields of at most 64 characters, tabs */
 #define JOURNAL_NAME_DIGITS 12
+#define JOURNAL_KEEP_DONE (30 * 86400)   /* audit_journal_done rows of older moves are pruned */
 
 struct audit_journal {
 	pthread_mutex_t mu;         /* fd, no, rows: appenders and the rotation */
@@ -33,12 +35,15 @@ struct audit_journal {
 	int64_t first;              /* lowest file number not yet in the chain */
 	int lock_fd;                /* DIR/audit-journal/lock, held with flock */
 	const struct audit *au;     /* borrowed: signer and checkpoint interval */
+	char epoch[ID_HEX_LEN + 1]; /* this process's files: EPOCH-NNNNNNNNNNNN.log */
 	char dir[PATH_MAX];         /* DIR/audit-journal */
 };
 
-static int file_path(char *out, size_t size, const struct audit_journal *j, int64_t no)
+/* The path of file no of epoch ("" : the name before migration 0018, NNNNNNNNNNNN.log). */
+static int file_path(char *out, size_t size, const struct audit_journal *j, const char *epoch, int64_t no)
 {
-	int n = snprintf(out, size, "%s/%0*" PRId64 ".log", j->dir, JOURNAL_NAME_DIGITS, no);
+	int n = snprintf(out, size, "%s/%s%s%0*" PRId64 ".log", j->dir, epoch, *epoch ? "-" : "", JOURNAL_NAME_DIGITS,
+			 no);
 	return n < 0 || (size_t)n >= size ? ERR_FAIL : 0;
 }
 
@@ -46,7 +51,7 @@ static int file_path(char *out, size_t size, const struct audit_journal *j, int6
 static int open_file(struct audit_journal *j, int64_t no)
 {
 	char path[PATH_MAX];
-	if (file_path(path, sizeof(path), j, no) < 0)
+	if (file_path(path, sizeof(path), j, j->epoch, no) < 0)
 		return ERR_FAIL;
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -56,23 +61,35 @@ static int open_file(struct audit_journal *j, int64_t no)
 	return fd;
 }
 
-/* The number in a journal file's name, or -1 when the name is not one. */
-static int64_t name_number(const char *name)
+/*
+ * The number in a journal file's name, or -1 when the name is not one; its
+ * epoch into epoch ("" for a name from before migration 0018).
+ */
+static int64_t name_number(const char *name, char epoch[ID_HEX_LEN + 1])
 {
 	size_t len = strlen(name);
+	epoch[0] = '\0';
+	if (len == ID_HEX_LEN + 1 + JOURNAL_NAME_DIGITS + 4 && name[ID_HEX_LEN] == '-' &&
+	    strspn(name, "0123456789abcdef") == ID_HEX_LEN) {
+		memcpy(epoch, name, ID_HEX_LEN);
+		epoch[ID_HEX_LEN] = '\0';
+		name += ID_HEX_LEN + 1;
+		len -= ID_HEX_LEN + 1;
+	}
 	if (len != JOURNAL_NAME_DIGITS + 4 || strcmp(name + JOURNAL_NAME_DIGITS, ".log") != 0 ||
 	    strspn(name, "0123456789") != JOURNAL_NAME_DIGITS)
 		return -1;
 	return strtoll(name, NULL, 10);
 }
 
-/* audit_journal.done, 0 when no file was moved yet. */
-static int read_done(struct store *db, int64_t *done)
+/* The epoch's audit_journal_done.done, 0 when none of its files was moved yet. */
+static int read_done(struct store *db, const char *epoch, int64_t *done)
 {
 	struct store_stmt *st;
 	*done = 0;
-	if (store_prepare(db, &st, "SELECT done FROM audit_journal WHERE id = 1") < 0)
+	if (store_prepare(db, &st, "SELECT done FROM audit_journal_done WHERE journal = ?") < 0)
 		return ERR_FAIL;
+	store_bind_text(st, 1, epoch);
 	int rc = store_step(st);
 	if (rc == STORE_ROW)
 		*done = store_column_int64(st, 0);
@@ -80,13 +97,15 @@ static int read_done(struct store *db, int64_t *done)
 	return rc == STORE_ROW || rc == STORE_DONE ? 0 : ERR_FAIL;
 }
 
-static int write_done(struct store *db, int64_t done)
+static int write_done(struct store *db, const char *epoch, int64_t done)
 {
 	struct store_stmt *st;
-	if (store_prepare(db, &st, "INSERT INTO audit_journal (id, done) VALUES (1, ?) "
-				   "ON CONFLICT (id) DO UPDATE SET done = excluded.done") < 0)
+	if (store_prepare(db, &st, "INSERT INTO audit_journal_done (journal, done, at) VALUES (?, ?, ?) "
+				   "ON CONFLICT (journal) DO UPDATE SET done = excluded.done, at = excluded.at") < 0)
 		return ERR_FAIL;
-	store_bind_int64(st, 1, done);
+	store_bind_text(st, 1, epoch);
+	store_bind_int64(st, 2, done);
+	store_bind_int64(st, 3, clock_now());
 	int rc = store_step(st);
 	store_finalize(st);
 	return rc == STORE_DONE ? 0 : ERR_FAIL;
@@ -136,10 +155,10 @@ static int cmp_no(const void *a, const void *b)
 }
 
 /*
- * The numbers of the journal files in j->dir within [lo, hi], ascending, in
- * *out (malloc'd, *n of them). 0 or negative.
+ * The numbers of epoch's journal files in j->dir within [lo, hi], ascending,
+ * in *out (malloc'd, *n of them). 0 or negative.
  */
-static int list_files(struct audit_journal *j, int64_t lo, int64_t hi, int64_t **out, size_t *n)
+static int list_files(struct audit_journal *j, const char *epoch, int64_t lo, int64_t hi, int64_t **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -152,8 +171,9 @@ static int list_files(struct audit_journal *j, int64_t lo, int64_t hi, int64_t *
 	int rc = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		int64_t no = name_number(e->d_name);
-		if (no < lo || no > hi)
+		char ep[ID_HEX_LEN + 1];
+		int64_t no = name_number(e->d_name, ep);
+		if (no < lo || no > hi || strcmp(ep, epoch) != 0)
 			continue;
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
@@ -195,11 +215,11 @@ static int batch_flush(struct audit_journal *j, struct store *db, struct batch *
 	return rc;
 }
 
-/* Append every line of file no to the chain, inside the caller's transaction. */
-static int move_file(struct audit_journal *j, struct store *db, int64_t no, struct batch *bt)
+/* Append every line of epoch's file no to the chain, inside the caller's transaction. */
+static int move_file(struct audit_journal *j, struct store *db, const char *epoch, int64_t no, struct batch *bt)
 {
 	char path[PATH_MAX];
-	if (file_path(path, sizeof(path), j, no) < 0)
+	if (file_path(path, sizeof(path), j, epoch, no) < 0)
 		return ERR_FAIL;
 	FILE *f = fopen(path, "re");
 	if (!f) {
@@ -266,6 +286,49 @@ int journal_append(struct audit_journal *j, const struct audit_event *ev)
 	return 0;
 }
 
+/*
+ * Append epoch's files numbered lo..hi to the chain in one durable
+ * transaction that sets the epoch's done to hi, then remove them. 0 or
+ * negative (the files stay for the next try).
+ */
+static int move_range(struct audit_journal *j, struct store *db, const char *epoch, int64_t lo, int64_t hi)
+{
+	int64_t *files;
+	size_t n_files;
+	int rc = list_files(j, epoch, lo, hi, &files, &n_files);
+	if (rc < 0)
+		return rc;
+	struct batch *bt = malloc(sizeof(*bt));
+	if (!bt) {
+		free(files);
+		return ERR_NOMEM;
+	}
+	bt->n = 0;
+	rc = store_begin(db);
+	for (size_t i = 0; rc == 0 && i < n_files; i++)
+		rc = move_file(j, db, epoch, files[i], bt);
+	if (rc == 0)
+		rc = batch_flush(j, db, bt);
+	free(bt);
+	if (rc == 0)
+		rc = write_done(db, epoch, hi);
+	if (rc == 0)
+		rc = store_commit(db);
+	if (rc < 0) {
+		store_rollback(db);
+		log_error("audit journal not moved; it stays for the next try", "files=%zu", n_files);
+		free(files);
+		return rc;
+	}
+	for (size_t i = 0; i < n_files; i++) {
+		char path[PATH_MAX];
+		if (file_path(path, sizeof(path), j, epoch, files[i]) == 0 && unlink(path) < 0 && errno != ENOENT)
+			log_warn("cannot remove a moved audit journal file", "errno=%d", errno);
+	}
+	free(files);
+	return 0;
+}
+
 int journal_drain(struct audit_journal *j, struct store *db)
 {
 	int rc = 0;
@@ -285,65 +348,118 @@ int journal_drain(struct audit_journal *j, struct store *db)
 	}
 	int64_t last = j->no - 1;
 	pthread_mutex_unlock(&j->mu);
-	if (rc < 0 || last < j->first)
-		goto out;
-	int64_t *files;
-	size_t n_files;
-	rc = list_files(j, j->first, last, &files, &n_files);
-	if (rc < 0)
-		goto out;
-	struct batch *bt = malloc(sizeof(*bt));
-	if (!bt) {
-		free(files);
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	bt->n = 0;
-	rc = store_begin(db);
-	for (size_t i = 0; rc == 0 && i < n_files; i++)
-		rc = move_file(j, db, files[i], bt);
-	if (rc == 0)
-		rc = batch_flush(j, db, bt);
-	free(bt);
-	if (rc == 0)
-		rc = write_done(db, last);
-	if (rc == 0)
-		rc = store_commit(db);
-	if (rc < 0) {
-		store_rollback(db);
-		log_error("audit journal not moved; it stays for the next try", "files=%zu", n_files);
-		free(files);
-		goto out;
-	}
-	for (size_t i = 0; i < n_files; i++) {
-		char path[PATH_MAX];
-		if (file_path(path, sizeof(path), j, files[i]) == 0 && unlink(path) < 0 && errno != ENOENT)
-			log_warn("cannot remove a moved audit journal file", "errno=%d", errno);
-	}
-	free(files);
-	j->first = last + 1;
-out:
+	if (rc == 0 && last >= j->first && (rc = move_range(j, db, j->epoch, j->first, last)) == 0)
+		j->first = last + 1;
 	pthread_mutex_unlock(&j->drain_mu);
 	return rc;
 }
 
-/* The highest journal file number in j->dir (0 when none); files at or below done are removed. */
-static int scan(struct audit_journal *j, int64_t done, int64_t *max)
+/* An earlier process's files found at the start. */
+struct left_epoch {
+	char epoch[ID_HEX_LEN + 1];
+	int64_t max;       /* its highest file number */
+	time_t oldest;     /* the earliest change time of its files: the order of replay */
+};
+
+static int cmp_left(const void *a, const void *b)
 {
-	int64_t *files;
-	size_t n;
-	*max = 0;
-	if (list_files(j, 0, INT64_MAX, &files, &n) < 0)
+	const struct left_epoch *x = a, *y = b;
+	return x->oldest < y->oldest ? -1 : x->oldest > y->oldest ? 1 : strcmp(x->epoch, y->epoch);
+}
+
+/* The epochs of the files in j->dir but j's own, oldest first, in *out (malloc'd, *n of them). */
+static int list_epochs(struct audit_journal *j, struct left_epoch **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(j->dir);
+	if (!d) {
+		log_error("cannot list the audit journal", "errno=%d", errno);
 		return ERR_FAIL;
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		if (files[i] > done)
-			*max = files[i];   /* ascending: the last one is the highest */
-		else if (file_path(path, sizeof(path), j, files[i]) == 0)
-			unlink(path);      /* moved before the last stop, not yet removed */
 	}
-	free(files);
+	size_t cap = 0;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		char ep[ID_HEX_LEN + 1];
+		int64_t no = name_number(e->d_name, ep);
+		struct stat sb;
+		if (no < 0 || !strcmp(ep, j->epoch) || fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;   /* not a journal file, or this process's own */
+		size_t i = 0;
+		while (i < *n && strcmp((*out)[i].epoch, ep) != 0)
+			i++;
+		if (i == *n) {
+			if (*n == cap) {
+				size_t ncap = cap ? cap * 2 : 4;
+				struct left_epoch *grown = realloc(*out, ncap * sizeof(**out));
+				if (!grown) {
+					rc = ERR_NOMEM;
+					break;
+				}
+				*out = grown;
+				cap = ncap;
+			}
+			memcpy((*out)[i].epoch, ep, sizeof(ep));
+			(*out)[i].max = no;
+			(*out)[i].oldest = sb.st_mtime;
+			(*n)++;
+		}
+		if (no > (*out)[i].max)
+			(*out)[i].max = no;
+		if (sb.st_mtime < (*out)[i].oldest)
+			(*out)[i].oldest = sb.st_mtime;
+	}
+	closedir(d);
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return rc;
+	}
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), cmp_left);
 	return 0;
+}
+
+/*
+ * What earlier processes left, epoch by epoch: the files not yet moved go
+ * into the chain; those moved before (at or below the epoch's done, when a
+ * process died between its commit and its unlink) are removed unread. Then
+ * done rows of moves older than JOURNAL_KEEP_DONE are pruned.
+ */
+static int replay(struct audit_journal *j, struct store *db)
+{
+	struct left_epoch *eps;
+	size_t n;
+	int rc = list_epochs(j, &eps, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int64_t done;
+		if ((rc = read_done(db, eps[i].epoch, &done)) < 0)
+			break;
+		if (eps[i].max > done && (rc = move_range(j, db, eps[i].epoch, done + 1, eps[i].max)) < 0)
+			break;
+		int64_t *files;
+		size_t n_files;
+		if ((rc = list_files(j, eps[i].epoch, 0, done, &files, &n_files)) < 0)
+			break;
+		for (size_t k = 0; k < n_files; k++) {
+			char path[PATH_MAX];
+			if (file_path(path, sizeof(path), j, eps[i].epoch, files[k]) == 0)
+				unlink(path);
+		}
+		free(files);
+	}
+	free(eps);
+	if (rc < 0)
+		return rc;
+	struct store_stmt *st;
+	if (store_prepare(db, &st, "DELETE FROM audit_journal_done WHERE at < ?") < 0)
+		return ERR_FAIL;
+	store_bind_int64(st, 1, clock_now() - JOURNAL_KEEP_DONE);
+	rc = store_step(st);
+	store_finalize(st);
+	return rc == STORE_DONE ? 0 : ERR_FAIL;
 }
 
 int journal_open(struct audit_journal **out, const struct audit *au, const char *dir, struct store *db)
@@ -384,16 +500,15 @@ int journal_open(struct audit_journal **out, const struct audit *au, const char 
 		}
 		goto fail;
 	}
-	int64_t done, max;
-	if (read_done(db, &done) < 0 || scan(j, done, &max) < 0)
-		goto fail;
-	j->first = done + 1;
-	j->no = (max > done ? max : done) + 1;
+	/* A new epoch for this process: its file names are its own, whatever other folders hold. */
+	random_id(j->epoch);
+	j->first = 1;
+	j->no = 1;
 	j->fd = open_file(j, j->no);
 	if (j->fd < 0)
 		goto fail;
 	/* What an earlier process left goes into the chain now, before any request. */
-	if (journal_drain(j, db) < 0)
+	if (replay(j, db) < 0)
 		goto fail;
 	*out = j;
 	return 0;

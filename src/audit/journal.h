@@ -6,15 +6,20 @@
  * connection (WAL mode keeps one cache per connection and drops it when the
  * file changed). When each audited read committed its audit row, the server's
  * connections kept reading back from the file the pages they had a moment
- * before: a third of the time of a work list (docs/benchmarks.md). So a
- * server on SQLite writes the audit rows of reads to an append-only journal
- * file first, one line per row, and answers; the flusher thread moves the
- * journal into the chain twice a second in one transaction.
+ * before: a third of the time of a work list (docs/benchmarks.md). On
+ * PostgreSQL, an audited read took six round trips (begin, head, row, head,
+ * commit) and a turn at the head's row lock, which every server of the
+ * database shares. So a server writes the audit rows of reads to an
+ * append-only journal file first, one line per row, and answers; the flusher
+ * thread moves the journal into the chain twice a second in one transaction.
  *
- * Files: DIR/audit-journal/NNNNNNNNNNNN.log (12 digits, numbered up), mode
- * 0600, and DIR/audit-journal/lock, which the journaling server holds with
- * flock: a second server on the same folder finds it taken and commits its
- * rows itself, as without a journal. A line is
+ * Files: DIR/audit-journal/EPOCH-NNNNNNNNNNNN.log, mode 0600: EPOCH is a
+ * random id drawn by each process when it starts (so servers with folders of
+ * their own, or copies of one folder, never share a file name), NNN... its
+ * files numbered up from 1. Files named NNNNNNNNNNNN.log (before migration
+ * 0018) are the epoch "". DIR/audit-journal/lock is held with flock by the
+ * journaling server: a second server on the same folder finds it taken and
+ * commits its rows itself, as without a journal. A line is
  *	at TAB actor_id TAB org_id TAB action TAB object_type TAB object_id TAB outcome LF
  * (absent ids empty; none of the fields may hold a tab or a newline, see
  * audit_event_valid). No personal data: the same ids and tokens as the log.
@@ -22,11 +27,14 @@
  * Moving (journal_drain): the file being written is closed and the next one
  * opened (only when it holds rows), then every closed file not yet moved is
  * appended to the chain in order, in one durable transaction that also sets
- * audit_journal.done (migration 0017) to the last file's number; the files
- * are removed after the commit. A process that dies anywhere in between
- * leaves either the files and an older `done` (appended at the next start)
- * or the rows and the new `done` (the files are removed unread): no row is
- * lost to a crash of ihala, and none is appended twice.
+ * the epoch's audit_journal_done.done (migration 0018) to the last file's
+ * number; the files are removed after the commit. A process that dies
+ * anywhere in between leaves either the files and an older `done` or the
+ * rows and the new `done`. At its start, the next process takes every other
+ * epoch in the folder, oldest first: files above the epoch's done go into the
+ * chain, the others are removed unread. So no row is lost to a crash of
+ * ihala, and none is appended twice, even from a copy of the folder. Done
+ * rows of moves older than 30 days are pruned at the start.
  *
  * Guarantee, as with the relaxed commits before it: a row is in the
  * operating system's cache before the read is answered, so a crash of the

@@ -1,8 +1,10 @@
 /*
  * test_audit_journal.c: the read journal of the audit log (src/audit/journal.h)
- * on SQLite, the backend it serves. Rows wait in the journal until a drain,
- * keep their order and time, reach the chain once whatever the process did
- * before it stopped, and a second process on the folder commits its own.
+ * on SQLite and on PostgreSQL (IHALA_TEST_PG; skipped without it). Rows wait
+ * in the journal until a drain, keep their order and time, reach the chain
+ * once whatever the process did before it stopped, a second process on the
+ * folder commits its own, and servers with folders of their own share one
+ * database without losing or doubling a row.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,25 +32,40 @@
 
 struct fixture {
 	char dir[256];                 /* temp data folder: keys/, ihala.db, audit-journal/ */
-	char url[512];
+	char url[768];                 /* how a new connection reaches the same database */
+	char schema[64];               /* PostgreSQL: the test's own schema, dropped after */
 	struct store *db;              /* owned */
 	struct signer *signer;         /* owned */
 	unsigned char pk[SIGN_PUBLIC_BYTES];
 	struct audit au;               /* au.group owned */
 };
 
-static int setup(void **state)
+static int fixture_open(void **state, bool postgres)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
+	const char *pg = getenv("IHALA_TEST_PG");
 	if (!fx || crypto_init_once() != 0)
 		return -1;
 	*state = fx;
+	if (postgres && (!pg || !*pg))
+		return 0;   /* the tests skip themselves */
 	snprintf(fx->dir, sizeof fx->dir, "/tmp/ihala-test-journal-XXXXXX");
 	if (!mkdtemp(fx->dir) || keyring_create(fx->dir) != 0)
 		return -1;
 	if (signer_load(&fx->signer, fx->dir) != 0 || sign_public_load(fx->pk, fx->dir) != 0)
 		return -1;
-	snprintf(fx->url, sizeof fx->url, "%s/ihala.db", fx->dir);
+	if (postgres) {
+		char hex[17], sql[128];
+		random_hex(hex, 8);
+		snprintf(fx->schema, sizeof fx->schema, "journal_test_%s", hex);
+		snprintf(sql, sizeof sql, "CREATE SCHEMA %s", fx->schema);
+		if (store_open(&fx->db, pg) != 0 || store_exec(fx->db, sql) != 0)
+			return -1;
+		store_close(fx->db);
+		snprintf(fx->url, sizeof fx->url, "%s options='-csearch_path=%s'", pg, fx->schema);
+	} else {
+		snprintf(fx->url, sizeof fx->url, "%s/ihala.db", fx->dir);
+	}
 	if (store_open(&fx->db, fx->url) != 0 || store_migrate(fx->db) != 0)
 		return -1;
 	fx->au.signer = fx->signer;
@@ -55,11 +73,26 @@ static int setup(void **state)
 	return 0;
 }
 
+static int setup_sqlite(void **state)
+{
+	return fixture_open(state, false);
+}
+
+static int setup_pg(void **state)
+{
+	return fixture_open(state, true);
+}
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	char cmd[600];
 	audit_group_free(fx->au.group);
+	if (fx->db && fx->schema[0]) {
+		snprintf(cmd, sizeof cmd, "DROP SCHEMA %s CASCADE", fx->schema);
+		if (store_exec(fx->db, cmd) != 0)
+			fprintf(stderr, "could not drop schema %s\n", fx->schema);
+	}
 	store_close(fx->db);
 	signer_free(fx->signer);
 	if (!strncmp(fx->dir, "/tmp/ihala-test-journal-", 24)) {
@@ -69,6 +102,15 @@ static int teardown(void **state)
 	}
 	free(fx);
 	return 0;
+}
+
+/* The fixture, or a skip when its backend is not available. */
+static struct fixture *fixture_get(void **state)
+{
+	struct fixture *fx = *state;
+	if (!fx->db)
+		skip();
+	return fx;
 }
 
 /* A new group journaling the fixture's folder; the open's result. */
@@ -138,7 +180,7 @@ static void expect_verified(struct fixture *fx, int64_t rows)
 /* Rows are in the chain only after a drain, in the order written, with their own time and ids. */
 static void test_rows_wait_for_drain(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	assert_int_equal(journal_start(fx), 0);
 	for (int i = 1; i <= 25; i++)
 		append_read(fx, fx->db, i);
@@ -173,7 +215,7 @@ static void test_rows_wait_for_drain(void **state)
 /* A process that stops without moving its journal: the next start appends the rows, once. */
 static void test_replayed_after_crash(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	assert_int_equal(journal_start(fx), 0);
 	for (int i = 1; i <= 12; i++)
 		append_read(fx, fx->db, i);
@@ -194,7 +236,7 @@ static void test_replayed_after_crash(void **state)
 /* Files moved but not yet removed when the process died are removed unread at the next start. */
 static void test_never_twice(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	char cmd[800];
 	assert_int_equal(journal_start(fx), 0);
 	for (int i = 1; i <= 7; i++)
@@ -214,7 +256,7 @@ static void test_never_twice(void **state)
 /* A line cut short by a power loss, or one that does not parse, is skipped; the rest are kept. */
 static void test_bad_lines_skipped(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	char path[600];
 	assert_int_equal(journal_start(fx), 0);
 	append_read(fx, fx->db, 1);
@@ -238,7 +280,7 @@ static void test_bad_lines_skipped(void **state)
 /* A second server on the folder finds the journal taken and commits its rows itself. */
 static void test_second_process_commits(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	assert_int_equal(journal_start(fx), 0);
 	struct audit other = { .signer = fx->signer, .checkpoint_every = EVERY, .group = audit_group_new() };
 	assert_non_null(other.group);
@@ -280,7 +322,7 @@ static void *appender_run(void *arg)
 
 static void test_concurrent_drain(void **state)
 {
-	struct fixture *fx = *state;
+	struct fixture *fx = fixture_get(state);
 	struct appender aps[N_THREADS];
 	pthread_t threads[N_THREADS];
 	assert_int_equal(journal_start(fx), 0);
@@ -305,15 +347,71 @@ static void test_concurrent_drain(void **state)
 	assert_int_equal(rep.checkpoints, N_THREADS * N_PER_THREAD / EVERY);
 }
 
+/*
+ * Two servers with folders of their own on one database (PostgreSQL's way),
+ * one of them dies with rows waiting and its folder is copied, leftovers and
+ * all, to a third server: every row reaches the chain once.
+ */
+static void test_servers_share_database(void **state)
+{
+	struct fixture *fx = fixture_get(state);
+	char dir2[300], dir3[300], cmd[1000];
+	snprintf(dir2, sizeof dir2, "%s/two", fx->dir);
+	snprintf(dir3, sizeof dir3, "%s/three", fx->dir);
+	assert_int_equal(mkdir(dir2, 0700), 0);
+	assert_int_equal(journal_start(fx), 0);
+	struct audit two = { .signer = fx->signer, .checkpoint_every = EVERY, .group = audit_group_new() };
+	assert_non_null(two.group);
+	assert_int_equal(audit_group_journal(two.group, &two, dir2, fx->db), 0);
+	struct audit_event ev = { .action = "case.read", .object_type = "case", .outcome = "ok" };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(audit_append_tx(fx->db, &fx->au, &ev), 0);
+		assert_int_equal(audit_append_tx(fx->db, &two, &ev), 0);
+	}
+	assert_int_equal(audit_group_drain(fx->au.group, fx->db), 0);
+	assert_int_equal(audit_group_drain(two.group, fx->db), 0);
+	assert_int_equal(count_rows(fx), 10);
+	/* Both number their files from 1: the second's moves do not hide the first's. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(audit_append_tx(fx->db, &fx->au, &ev), 0);
+		assert_int_equal(audit_append_tx(fx->db, &two, &ev), 0);
+	}
+	assert_int_equal(audit_group_drain(two.group, fx->db), 0);
+	assert_int_equal(audit_group_drain(fx->au.group, fx->db), 0);
+	assert_int_equal(count_rows(fx), 16);
+	/* The second dies with 4 rows waiting; its folder is copied before it starts again. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(audit_append_tx(fx->db, &two, &ev), 0);
+	audit_group_free(two.group);
+	snprintf(cmd, sizeof cmd, "cp -rp '%s' '%s'", dir2, dir3);
+	assert_int_equal(system(cmd), 0);
+	two.group = audit_group_new();
+	assert_int_equal(audit_group_journal(two.group, &two, dir2, fx->db), 0);
+	assert_int_equal(count_rows(fx), 20);
+	struct audit three = { .signer = fx->signer, .checkpoint_every = EVERY, .group = audit_group_new() };
+	assert_non_null(three.group);
+	assert_int_equal(audit_group_journal(three.group, &three, dir3, fx->db), 0);
+	assert_int_equal(count_rows(fx), 20);
+	audit_group_free(two.group);
+	audit_group_free(three.group);
+	assert_int_equal(audit_group_drain(fx->au.group, fx->db), 0);
+	expect_verified(fx, 20);
+}
+
+#define JOURNAL_TESTS(setup)                                                     \
+	cmocka_unit_test_setup_teardown(test_rows_wait_for_drain, setup, teardown),    \
+	cmocka_unit_test_setup_teardown(test_replayed_after_crash, setup, teardown),   \
+	cmocka_unit_test_setup_teardown(test_never_twice, setup, teardown),            \
+	cmocka_unit_test_setup_teardown(test_bad_lines_skipped, setup, teardown),      \
+	cmocka_unit_test_setup_teardown(test_second_process_commits, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_concurrent_drain, setup, teardown),       \
+	cmocka_unit_test_setup_teardown(test_servers_share_database, setup, teardown)
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rows_wait_for_drain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replayed_after_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_never_twice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_lines_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_process_commits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_drain, setup, teardown),
-	};
-	return cmocka_run_group_tests_name("audit journal (sqlite)", tests, NULL, NULL);
+	const struct CMUnitTest sqlite_tests[] = { JOURNAL_TESTS(setup_sqlite) };
+	const struct CMUnitTest pg_tests[] = { JOURNAL_TESTS(setup_pg) };
+	int failed = cmocka_run_group_tests_name("audit journal (sqlite)", sqlite_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("audit journal (postgres)", pg_tests, NULL, NULL);
+	return failed != 0;
 }
