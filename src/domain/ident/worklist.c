@@ -99,15 +99,18 @@ static const char worklist_sql[] =
 	"  CASE WHEN r.next_due < ? THEN 0 ELSE 1 END AS grp, r.next_due AS due_at, r.id AS rid"
 	"  FROM (%s) r JOIN cases c ON c.id = r.case_id"
 	" ) x%s"
-	" ORDER BY grp, due_at, rid, kind, ref LIMIT ?";
+	" ORDER BY grp, due_at, rid, kind, ref LIMIT %d";
 
 /*
  * The referrals in reach from referrals alone, in (next_due, id) order on
- * an index, each part with the cursor and its own LIMIT.
+ * an index, each part with the cursor and its own LIMIT. The LIMITs are
+ * written into the SQL (a number the caller checked), not bound: PostgreSQL
+ * then plans the statement once per connection (a generic plan knows the
+ * limit) instead of planning it again on each run.
  */
 #define RSEL "SELECT * FROM (SELECT id, case_id, to_org, state, next_due FROM referrals WHERE next_due < ?"
 #define RCUR " AND next_due >= ? AND (next_due > ? OR id > ?) AND (? = 0 OR next_due >= ?)"
-#define RTAIL " ORDER BY next_due, id LIMIT ?)"
+#define RTAIL " ORDER BY next_due, id LIMIT %d)"
 
 static const char cursor_sql[] =
 	" WHERE (grp > ? OR (grp = ? AND (due_at > ? OR (due_at = ? AND (rid > ? OR (rid = ? AND"
@@ -172,9 +175,9 @@ static int bind_cursor(struct store_stmt *st, int k, const struct cursor *cur)
 	return k;
 }
 
-/* One part of the referrals (RSEL ... RTAIL): its bounds, the cursor's, its LIMIT. */
+/* One part of the referrals (RSEL ... RTAIL): its bounds and the cursor's. */
 static int bind_part(struct store_stmt *st, int k, int64_t soon, const char *const *binds, int nb, bool has_cursor,
-		     const struct cursor *cur, int64_t now, int limit)
+		     const struct cursor *cur, int64_t now)
 {
 	store_bind_int64(st, k++, soon);
 	for (int i = 0; i < nb; i++)
@@ -186,7 +189,6 @@ static int bind_part(struct store_stmt *st, int k, int64_t soon, const char *con
 		store_bind_int64(st, k++, cur->grp);
 		store_bind_int64(st, k++, now);
 	}
-	store_bind_int64(st, k++, limit + 1);
 	return k;
 }
 
@@ -217,15 +219,17 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	 */
 	const char *cur_part = has_cursor ? RCUR : "";
 	char parts[1024];
+	if (limit < 1 || limit > 1000)
+		return ERR_INVALID;
 	if (sc == SCOPE_ALL)
-		snprintf(parts, sizeof(parts), RSEL "%s" RTAIL " a", cur_part);
+		snprintf(parts, sizeof(parts), RSEL "%s" RTAIL " a", cur_part, limit + 1);
 	else if (sc == SCOPE_OWN_ORG)
 		snprintf(parts, sizeof(parts), RSEL " AND to_org = ?%s" RTAIL " a UNION ALL "
-			 RSEL " AND from_org = ? AND to_org <> ?%s" RTAIL " b", cur_part, cur_part);
+			 RSEL " AND from_org = ? AND to_org <> ?%s" RTAIL " b", cur_part, limit + 1, cur_part, limit + 1);
 	else
-		snprintf(parts, sizeof(parts), RSEL " AND created_by = ?%s" RTAIL " a", cur_part);
+		snprintf(parts, sizeof(parts), RSEL " AND created_by = ?%s" RTAIL " a", cur_part, limit + 1);
 	char sql[sizeof(worklist_sql) + sizeof(parts) + sizeof(cursor_sql) + 128];
-	snprintf(sql, sizeof(sql), worklist_sql, reach, parts, has_cursor ? cursor_sql : "");
+	snprintf(sql, sizeof(sql), worklist_sql, reach, parts, has_cursor ? cursor_sql : "", limit + 1);
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
 		return ERR_FAIL;
@@ -250,15 +254,14 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	store_bind_int64(st, k++, now);
 	if (sc == SCOPE_OWN_ORG) {
 		const char *to[] = { c->actor.org_id }, *from[] = { c->actor.org_id, c->actor.org_id };
-		k = bind_part(st, k, soon, to, 1, has_cursor, &cur, now, limit);
-		k = bind_part(st, k, soon, from, 2, has_cursor, &cur, now, limit);
+		k = bind_part(st, k, soon, to, 1, has_cursor, &cur, now);
+		k = bind_part(st, k, soon, from, 2, has_cursor, &cur, now);
 	} else {
 		const char *own[] = { c->actor.user_id };
-		k = bind_part(st, k, soon, own, sc == SCOPE_OWN ? 1 : 0, has_cursor, &cur, now, limit);
+		k = bind_part(st, k, soon, own, sc == SCOPE_OWN ? 1 : 0, has_cursor, &cur, now);
 	}
 	if (has_cursor)
-		k = bind_cursor(st, k, &cur);
-	store_bind_int64(st, k, limit + 1);
+		bind_cursor(st, k, &cur);
 	int rc, got = 0;
 	char last[CURSOR_MAX] = "";
 	while ((rc = store_step(st)) == STORE_ROW) {

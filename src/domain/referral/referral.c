@@ -469,7 +469,8 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 		buf_puts(&sql, f->role ? " AND +r.next_due < ?" : " AND r.next_due < ?");
 	if (cur_id[0])
 		buf_puts(&sql, " AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
-	buf_puts(&sql, " ORDER BY r.created_at DESC, r.id DESC LIMIT ?");
+	/* The LIMIT is written, not bound, so PostgreSQL keeps one plan for it (worklist.c says why). */
+	buf_printf(&sql, " ORDER BY r.created_at DESC, r.id DESC LIMIT %d", limit + 1);
 	struct store_stmt *st;
 	int rc = buf_error(&sql) ? ERR_NOMEM : store_prepare(c->db, &st, sql.data);
 	buf_release(&sql);
@@ -486,7 +487,6 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 		store_bind_int64(st, k++, cur_at);
 		store_bind_text(st, k++, cur_id);
 	}
-	store_bind_int64(st, k, limit + 1);
 	int got = 0;
 	struct referral_row r;
 	char last[CURSOR_MAX] = "";
