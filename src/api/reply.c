@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/log.h"
+#include "../http/jsonout.h"
 #include "api.h"
 
 struct error_entry {
@@ -92,14 +93,15 @@ static const struct error_entry *find_error(const char *code)
 
 void api_json(struct http_request *req, int status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	size_t len = 0;
+	char *text = jsonout_dump(body, &len);
 	json_decref(body);
 	if (!text) {
 		static const char fail[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"fields\":{}}}";
 		http_respond(req, 500, "application/json", fail, sizeof(fail) - 1);
 		return;
 	}
-	http_respond(req, status, "application/json", text, strlen(text));
+	http_respond(req, status, "application/json", text, len);
 	free(text);
 }
 

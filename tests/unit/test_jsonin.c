@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "http/jsonin.h"
+#include "http/jsonout.h"
 
 static const struct jfield fields[] = {
 	{ "name", JF_STRING, 1, 0 },
@@ -287,10 +288,61 @@ static void test_accessors(void **state)
 	json_decref(out);
 }
 
+/* jsonout_dump writes what json_dumps(v, JSON_COMPACT) writes. */
+static void expect_same(json_t *v)
+{
+	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t len;
+	char *got = jsonout_dump(v, &len);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(len, strlen(want));
+	free(want);
+	free(got);
+	json_decref(v);
+}
+
+static void test_jsonout_same_as_jansson(void **state)
+{
+	(void)state;
+	expect_same(json_object());
+	expect_same(json_array());
+	expect_same(json_string(""));
+	expect_same(json_integer(0));
+	expect_same(json_integer(-9223372036854775807LL - 1));
+	expect_same(json_integer(9223372036854775807LL));
+	expect_same(json_real(0.1));
+	expect_same(json_real(-3.0));
+	expect_same(json_real(1e300));
+	expect_same(json_true());
+	expect_same(json_null());
+	expect_same(json_pack("{s:s, s:s, s:s, s:[i, b, n, {}], s:{s:{s:[]}}}", "name_ar", "منظمة القياس 001",
+			      "quote\"back\\slash", "tab\tnew\nline\rret\bbell\fform/slash", "ctl", "\x01\x1f\x7f é",
+			      "nested", 1, 0, "deep", "er", "est"));
+	expect_same(json_stringn("nul\0inside", 10));
+	json_t *key_nul = json_object();
+	json_object_setn_new(key_nul, "k\0y", 3, json_string("v"));
+	json_object_set_new(key_nul, "later", json_integer(2));
+	json_object_set_new(key_nul, "a", json_integer(1));   /* insertion order, not sorted */
+	expect_same(key_nul);
+	/* Every byte value a valid string may hold, in many short strings, and a long list. */
+	json_t *arr = json_array();
+	for (int c = 1; c < 0x80; c++) {
+		char one[4] = { (char)c, 'x', (char)c, 0 };
+		json_array_append_new(arr, json_string(one));
+	}
+	for (int i = 0; i < 500; i++)
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:[s, s]}", "i", i, "ref", "BH-2026-00042", "f",
+						     "person.given_name", "\xd8\xb9\xd9\x84\xd9\x8a"));
+	expect_same(arr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_jsonout_same_as_jansson),
 		cmocka_unit_test(test_depth_limits),
 		cmocka_unit_test(test_default_caps),
 		cmocka_unit_test(test_too_large),
