@@ -94,7 +94,7 @@ int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long to
  * the attaching table, column and row id. Erasing the case destroys the key,
  * so whatever was sealed this way can no longer be read; the attached rows
  * themselves are deleted with the case when their table is named in
- * case_attached_deletes (case.c).
+ * case_attached_deletes (case_attach.c).
  */
 struct case_handle {
 	char id[ID_HEX_LEN + 1];   /* internal, never shown */
