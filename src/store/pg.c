@@ -129,6 +129,26 @@ static void on_notice(void *arg, const PGresult *res)
 }
 
 /*
+ * Every session's settings, sent on open and after a reset.
+ * plan_cache_mode: ihala's statements are parameterised lookups along
+ * indexes, whose plan does not depend on the values. PostgreSQL's default
+ * plans a prepared statement afresh on every run while a custom plan's
+ * estimate looks cheaper than the generic one, and for the referral lists
+ * it always does: planning then cost more than running (0.7 ms against
+ * 0.4 ms for the received-and-overdue list of the busiest organisation).
+ * A generic plan is made once per connection (docs/benchmarks.md, session 7).
+ */
+#define SESSION_SETUP "SET client_min_messages = warning; SET plan_cache_mode = force_generic_plan"
+
+static int session_setup(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, SESSION_SETUP);
+	int rc = res && PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_fail_result(conn, res, "open");
+	PQclear(res);
+	return rc;
+}
+
+/*
  * A pooled connection can outlive a server restart: when libpq reports the
  * connection broken, try one reset before the next command. The new session
  * has none of the old one's prepared statements.
@@ -143,7 +163,7 @@ static int ensure_connected(struct store *db)
 	if (PQstatus(conn) != CONNECTION_OK)
 		return fail_conn(conn, "reconnect");
 	log_warn("store reconnected", "backend=postgres");
-	return 0;
+	return session_setup(conn);
 }
 
 /* Run sql without parameters; expect no rows. */
@@ -178,7 +198,7 @@ int store_pg_open(struct store **out, const char *conninfo)
 		goto fail;
 	}
 	PQsetNoticeReceiver(db->conn, on_notice, NULL);
-	if (run_command(&db->base, "SET client_min_messages = warning", "open") < 0)
+	if (session_setup(db->conn) < 0)
 		goto fail;
 	*out = &db->base;
 	return 0;

@@ -462,11 +462,14 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 	/*
 	 * One side's overdue referrals: walk its open ones newest first
 	 * (referrals_open_to / _from) and stop at the page's end, instead of
-	 * fetching all its overdue ones by deadline and sorting them; the unary
-	 * + keeps SQLite's planner (no statistics) off the next_due range.
+	 * fetching all its overdue ones by deadline and sorting them. On SQLite
+	 * the unary + keeps the planner (no statistics) off the next_due range;
+	 * PostgreSQL needs no such hint, and with it would fetch every row to
+	 * test next_due instead of reading it from the index (4th column).
 	 */
 	if (f->overdue)
-		buf_puts(&sql, f->role ? " AND +r.next_due < ?" : " AND r.next_due < ?");
+		buf_puts(&sql, f->role && store_backend(c->db) == STORE_SQLITE ? " AND +r.next_due < ?"
+									     : " AND r.next_due < ?");
 	if (cur_id[0])
 		buf_puts(&sql, " AND (r.created_at < ? OR (r.created_at = ? AND r.id < ?))");
 	/* The LIMIT is written, not bound, so PostgreSQL keeps one plan for it (worklist.c says why). */
