@@ -160,6 +160,9 @@ measure() {
 	line=$(wait_line "$WORK/serve.$b.err" 'serving on https?://' 120) \
 		|| { tail "$WORK/serve.$b.err" >&2; die "ihala serve ($b) did not start"; }
 	URL=http://127.0.0.1:$(sed -E 's|.*://[^ ]*:([0-9]+)/.*|\1|' <<<"$line")
+	# Measure after the statistics' columns are loaded (a thread at start; bench/cases.sh).
+	wait_line "$WORK/serve.$b.err" 'statistics loaded' 120 >/dev/null \
+		|| echo "bench: $b: no 'statistics loaded' line in 120 s; measuring anyway" >&2
 	declare -A pass=(
 		[busy]=$(awk '$1 == "username:" && $2 == "bench-busy" {print $4; exit}' "$data.gen")
 		[small]=$(awk '$1 == "username:" && $2 == "bench-small" {print $4; exit}' "$data.gen")

@@ -57,6 +57,7 @@ void api_session_delete(struct http_request *req, void *p)
 		api_error(req, "internal", NULL);
 		return;
 	}
+	session_cache_forget(c);
 	api_clear_session_cookie(req);
 	api_no_content(req);
 }

@@ -24,6 +24,7 @@ struct app {
 	struct audit audit;          /* borrows signer */
 	struct store_pool *pool;     /* owned */
 	bool totp_enforced;          /* false in demo installations */
+	struct session_cache *sessions;   /* owned; NULL: none (session.h) */
 };
 
 struct actor {

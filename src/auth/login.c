@@ -232,6 +232,7 @@ int login_change_password(struct ctx *c, const char *current, const char *new_pa
 	if (rc < 0 || session_end_all(c, u.id) < 0 || session_create(c, u.id, out->token, out->csrf) < 0 ||
 	    ctx_audit(c, "user.password_change", "user", u.id, "ok") < 0 || store_commit(c->db) < 0)
 		goto fail;
+	session_cache_forget(c);
 	u.must_change_password = false;
 	out->next = login_next(c, &u);
 	return 0;
@@ -307,6 +308,7 @@ int login_totp_confirm(struct ctx *c, const char *code, struct problem *pb)
 		store_rollback(c->db);
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
 	}
+	session_cache_forget(c);
 	return 0;
 }
 
@@ -329,5 +331,6 @@ int login_set_locale(struct ctx *c, const char *locale, struct problem *pb)
 		store_rollback(c->db);
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
 	}
+	session_cache_forget(c);
 	return 0;
 }

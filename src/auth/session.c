@@ -1,11 +1,135 @@
 /* session.c: see session.h. */
 #include "session.h"
 
+#include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/clock.h"
 #include "../core/err.h"
 #include "../core/log.h"
+
+/* ---- the cache of checked sessions (session.h) ---- */
+
+#define CACHE_SLOTS 1024   /* direct-mapped by the token's keyed hash: an attacker cannot aim at a slot */
+
+struct cache_entry {
+	bool used;
+	bool has_user;
+	uint64_t gen;          /* the cache's generation when it was read */
+	uint64_t until_ns;     /* clock_mono_ns() after which it is not used */
+	unsigned char th[32];
+	struct session_info si;
+	struct user u;
+};
+
+struct session_cache {
+	pthread_mutex_t mu;
+	bool on;
+	uint64_t gen;          /* bumped by every forget: older entries are dead */
+	uint64_t ttl_ns;
+	uint64_t hits, misses;
+	struct cache_entry slot[CACHE_SLOTS];
+};
+
+struct session_cache *session_cache_new(long ttl_seconds)
+{
+	struct session_cache *sc = xcalloc(1, sizeof(*sc));
+	if (!sc)
+		return NULL;
+	pthread_mutex_init(&sc->mu, NULL);
+	sc->on = true;
+	sc->gen = 1;
+	sc->ttl_ns = (uint64_t)ttl_seconds * 1000000000u;
+	return sc;
+}
+
+void session_cache_free(struct session_cache *sc)
+{
+	if (!sc)
+		return;
+	pthread_mutex_destroy(&sc->mu);
+	sodium_memzero(sc, sizeof(*sc));
+	free(sc);
+}
+
+void session_cache_reset(struct session_cache *sc, bool on)
+{
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->gen++;
+	sc->on = on;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+void session_cache_forget(const struct ctx *c)
+{
+	struct session_cache *sc = c->app ? c->app->sessions : NULL;
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->mu);
+	sc->gen++;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+void session_cache_counts(struct session_cache *sc, uint64_t *hits, uint64_t *misses)
+{
+	pthread_mutex_lock(&sc->mu);
+	*hits = sc->hits;
+	*misses = sc->misses;
+	pthread_mutex_unlock(&sc->mu);
+}
+
+static struct cache_entry *slot_of(struct session_cache *sc, const unsigned char th[32])
+{
+	return &sc->slot[((size_t)th[0] << 8 | th[1]) % CACHE_SLOTS];
+}
+
+/* A live entry for th copied out (true), else false; *gen: the generation before any database read. */
+static bool cache_get(struct session_cache *sc, const unsigned char th[32], struct session_info *si,
+		      struct user *u, bool *has_user, uint64_t *gen)
+{
+	pthread_mutex_lock(&sc->mu);
+	*gen = sc->gen;
+	struct cache_entry *e = slot_of(sc, th);
+	bool hit = sc->on && e->used && e->gen == sc->gen && clock_mono_ns() < e->until_ns &&
+		   sodium_memcmp(e->th, th, 32) == 0;
+	if (hit) {
+		*si = e->si;
+		*u = e->u;
+		*has_user = e->has_user;
+		sc->hits++;
+	} else {
+		sc->misses++;
+	}
+	pthread_mutex_unlock(&sc->mu);
+	return hit;
+}
+
+/* Store what was read, unless something was forgotten since gen was taken. */
+static void cache_put(struct session_cache *sc, const unsigned char th[32], const struct session_info *si,
+		      const struct user *u, bool has_user, uint64_t gen)
+{
+	pthread_mutex_lock(&sc->mu);
+	if (sc->on && sc->gen == gen) {
+		struct cache_entry *e = slot_of(sc, th);
+		e->used = true;
+		e->gen = gen;
+		e->until_ns = clock_mono_ns() + sc->ttl_ns;
+		memcpy(e->th, th, 32);
+		e->si = *si;
+		e->has_user = has_user;
+		if (has_user)
+			e->u = *u;
+		else
+			memset(&e->u, 0, sizeof(e->u));
+	}
+	pthread_mutex_unlock(&sc->mu);
+}
+
+/* ---- sessions in the database ---- */
 
 static int token_hash(const struct ctx *c, const char *token, unsigned char out[32])
 {
@@ -52,6 +176,16 @@ static int delete_by_hash(struct ctx *c, const unsigned char th[32])
 	return rc < 0 ? rc : 0;
 }
 
+/* Set the flags that depend on the time. */
+static void judge(const struct ctx *c, struct session_info *si)
+{
+	int64_t now = clock_now();
+	si->expired = now >= si->expires_at || now - si->last_seen >= c->app->cfg.session_idle ||
+		      now - si->created_at >= c->app->cfg.session_absolute;
+	/* Refresh the idle timer at most once a minute (every request when the limit is tiny). */
+	si->stale = now - si->last_seen >= 60 || c->app->cfg.session_idle < 120;
+}
+
 int session_lookup(struct ctx *c, const char *token, struct session_info *out, struct user *u, bool *has_user)
 {
 	unsigned char th[32];
@@ -59,6 +193,16 @@ int session_lookup(struct ctx *c, const char *token, struct session_info *out, s
 	*has_user = false;
 	if (token_hash(c, token, th) < 0)
 		return ERR_UNAUTH;
+	/* From memory only while nothing needs writing: otherwise the database decides. */
+	struct session_cache *sc = c->app->sessions;
+	uint64_t gen = 0;
+	if (sc && cache_get(sc, th, out, u, has_user, &gen)) {
+		judge(c, out);
+		if (!out->expired && !out->stale)
+			return 0;
+		memset(out, 0, sizeof(*out));
+		*has_user = false;
+	}
 	/* One statement, so no transaction is needed around it (one round trip on PostgreSQL). */
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
@@ -84,11 +228,9 @@ int session_lookup(struct ctx *c, const char *token, struct session_info *out, s
 		return rc;
 	if (rc != STORE_ROW)
 		return ERR_UNAUTH;
-	int64_t now = clock_now();
-	out->expired = now >= out->expires_at || now - out->last_seen >= c->app->cfg.session_idle ||
-		       now - out->created_at >= c->app->cfg.session_absolute;
-	/* Refresh the idle timer at most once a minute (every request when the limit is tiny). */
-	out->stale = now - out->last_seen >= 60 || c->app->cfg.session_idle < 120;
+	if (sc)
+		cache_put(sc, th, out, u, *has_user, gen);
+	judge(c, out);
 	return 0;
 }
 

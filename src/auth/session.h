@@ -5,6 +5,24 @@
  * A session ends after cfg.session_idle seconds unused or cfg.session_absolute
  * seconds after login, on logout, and for all of a user's sessions on a
  * password change, a disable, or an administrator's "end sessions".
+ *
+ * The cache of checked sessions (a server on PostgreSQL; app->sessions): a
+ * session found in the database, with its user, is kept in the server's
+ * memory for up to cfg.session_cache seconds, so that its next requests do
+ * not ask the database again (on PostgreSQL that question is a round trip,
+ * a fifth of a work list's cost). An entry is used only while its idle timer
+ * needs no refresh and its limits are not reached, both judged again at
+ * each use. Every entry is forgotten at once:
+ * - in this process, after the commit of any change here to a user's
+ *   account or to sessions (session_cache_forget, called by the writers);
+ * - in every server, when PostgreSQL tells of a change to the users or
+ *   sessions tables (a trigger, migration 0019, and one listening connection
+ *   per server: src/store/pg_listen.h), whoever made it: another server, a
+ *   command, or an administrator in psql. While that connection is down the
+ *   cache is not used.
+ * An entry is stored only if nothing was forgotten while it was read, so a
+ * read that raced a change never outlives it. The time limit bounds what
+ * nothing above would catch.
  */
 #ifndef IHALA_SESSION_H
 #define IHALA_SESSION_H
@@ -41,9 +59,18 @@ int session_lookup(struct ctx *c, const char *token, struct session_info *out, s
  * (at most once a minute per session), each in its own transaction; 0 otherwise.
  */
 int session_upkeep(struct ctx *c, const char *token, struct session_info *si);
-/* End one session (logout). */
+/* A cache holding entries for ttl_seconds (> 0), enabled; NULL when out of memory. */
+struct session_cache *session_cache_new(long ttl_seconds);
+void session_cache_free(struct session_cache *sc);
+/* Forget every entry (NULL: nothing); on: whether entries may be used and stored from now. */
+void session_cache_reset(struct session_cache *sc, bool on);
+/* After the commit of a change to users or sessions: forget every entry of c's server. */
+void session_cache_forget(const struct ctx *c);
+/* Lookups answered from memory and from the database, for tests and benchmarks. */
+void session_cache_counts(struct session_cache *sc, uint64_t *hits, uint64_t *misses);
+/* End one session (logout), in the caller's transaction (who calls session_cache_forget after its commit). */
 int session_end(struct ctx *c, const char *token);
-/* End every session of user_id, inside the caller's transaction. */
+/* End every session of user_id, inside the caller's transaction (who calls session_cache_forget after its commit). */
 int session_end_all(struct ctx *c, const char *user_id) __attribute__((warn_unused_result));
 
 #endif

@@ -356,6 +356,7 @@ int user_update(struct ctx *c, const char *id, const struct user_patch *patch, s
 						 : "user.update";
 	if (ctx_audit(c, action, "user", id, "ok") < 0 || store_commit(c->db) < 0)
 		goto internal;
+	session_cache_forget(c);
 	return user_load(c->db, id, out) < 0 ? problem_set(pb, ERR_FAIL, "internal", NULL) : 0;
 internal:
 	store_rollback(c->db);
@@ -397,6 +398,7 @@ static int account_action(struct ctx *c, const char *id, const char *sql, const 
 	if (rc < 0 || session_end_all(c, id) < 0 || ctx_audit(c, action, "user", id, "ok") < 0 ||
 	    store_commit(c->db) < 0)
 		goto fail;
+	session_cache_forget(c);
 	return 0;
 fail:
 	store_rollback(c->db);

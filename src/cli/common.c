@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "../auth/ctx.h"
+#include "../auth/session.h"
 #include "../core/embedded.h"
 #include "../core/log.h"
 #include "../domain/case/case.h"
@@ -124,6 +125,8 @@ void cli_app_close(struct app *app)
 {
 	if (app->pool)
 		store_pool_close(app->pool);
+	session_cache_free(app->sessions);
+	app->sessions = NULL;
 	if (app->signer)
 		signer_free(app->signer);
 	if (app->kr)

@@ -15,11 +15,13 @@
 
 #include "../api/api.h"
 #include "../auth/ctx.h"
+#include "../auth/session.h"
 #include "../audit/audit.h"
 #include "../core/log.h"
 #include "../domain/notify/mail.h"
 #include "../domain/stats/stats.h"
 #include "../http/http.h"
+#include "../store/pg_listen.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -93,6 +95,12 @@ struct flusher {
 	pthread_cond_t cv;
 	bool stop;
 };
+
+/* The listening thread's word on the cache of sessions (pg_listen.h). */
+static void on_sessions_changed(void *arg, bool on)
+{
+	session_cache_reset(arg, on);
+}
 
 static void *stats_warm_run(void *arg)
 {
@@ -237,13 +245,29 @@ int cli_serve_main(int argc, char **argv)
 	 * cache; on PostgreSQL it cost six round trips and a turn at the chain's
 	 * head lock, shared with every other server.
 	 */
-	struct store *jdb = group ? store_pool_acquire(app.pool) : NULL;
-	int jrc = jdb ? audit_group_journal(group, &app.audit, dir, jdb) : 0;
+	struct store *jdb = store_pool_acquire(app.pool);
+	enum store_backend backend = jdb ? store_backend(jdb) : STORE_SQLITE;
+	int jrc = jdb && group ? audit_group_journal(group, &app.audit, dir, jdb) : 0;
 	if (jdb)
 		store_pool_release(app.pool, jdb);
 	if (jrc < 0) {
 		fprintf(stderr, "ihala: cannot start the audit journal in %s/audit-journal\n", dir);
 		return start_failed(mailer, &app, group, cert, key);
+	}
+	/*
+	 * On PostgreSQL, checked sessions are kept in memory for a few seconds and
+	 * forgotten whenever the database tells of a change (src/auth/session.h).
+	 * Without the listening connection there is no cache: never a stale one.
+	 */
+	struct pg_listen *listener = NULL;
+	if (backend == STORE_POSTGRES && app.cfg.session_cache > 0) {
+		app.sessions = session_cache_new(app.cfg.session_cache);
+		if (!app.sessions ||
+		    pg_listen_start(&listener, app.cfg.db, "ihala_sessions", on_sessions_changed, app.sessions) < 0) {
+			log_warn("session cache off", "reason=%s", "the listening thread did not start");
+			session_cache_free(app.sessions);
+			app.sessions = NULL;
+		}
 	}
 
 	if (getenv("IHALA_CLOCK_OFFSET"))
@@ -274,6 +298,7 @@ int cli_serve_main(int argc, char **argv)
 			fprintf(stderr, "ihala: %s:%u is already in use; choose another with --listen\n", addr, port);
 		else
 			fprintf(stderr, "ihala: cannot listen on %s:%u\n", addr, port);
+		pg_listen_stop(listener);
 		return start_failed(mailer, &app, group, cert, key);
 	}
 	/* The statistics' columns load beside the first requests (stats.h). */
@@ -301,6 +326,7 @@ int cli_serve_main(int argc, char **argv)
 		pthread_join(fl_thread, NULL);
 	}
 	mail_sender_stop(mailer);
+	pg_listen_stop(listener);
 	/* The journal and what the last batches committed reach the disk before the process ends. */
 	if (group) {
 		struct store *conn = store_pool_acquire(app.pool);

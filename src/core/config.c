@@ -20,6 +20,7 @@ void config_defaults(struct config *cfg, const char *dir)
 	snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
 	cfg->session_idle = 1800;
 	cfg->session_absolute = 43200;
+	cfg->session_cache = 10;
 	cfg->threads = 4;
 	cfg->max_body = 1024 * 1024;
 	cfg->max_depth = 32;
@@ -159,6 +160,8 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 		return parse_long(val, 1, 86400 * 7, &cfg->session_idle);
 	if (!strcmp(key, "session_absolute"))
 		return parse_long(val, 1, 86400 * 30, &cfg->session_absolute);
+	if (!strcmp(key, "session_cache"))
+		return parse_long(val, 0, 60, &cfg->session_cache);
 	if (!strcmp(key, "threads")) {
 		if (parse_long(val, 1, 256, &n) < 0)
 			return -1;
@@ -320,13 +323,13 @@ int config_write(const struct config *cfg)
 	buf_printf(&b,
 		   "# ihala configuration; see `ihala serve --help` and docs/admin-guide.md\n"
 		   "db = %s\ndemo = %s\nlisten = %s\nsession_idle = %ld\nsession_absolute = %ld\n"
-		   "threads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
+		   "session_cache = %ld\nthreads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
 		   "# days kept before `ihala retention run` erases; 0 = never\n"
 		   "retention_closed_days = %ld\nretention_closed_referred_days = %ld\n"
 		   "retention_active_days = %ld\n"
 		   "ident_reasonable_grounds_days = %ld\nident_conclusive_days = %ld\nident_reflection_days = %ld\n",
 		   db, cfg->demo ? "true" : "false", cfg->listen, cfg->session_idle,
-		   cfg->session_absolute, cfg->threads, cfg->max_body, cfg->max_depth,
+		   cfg->session_absolute, cfg->session_cache, cfg->threads, cfg->max_body, cfg->max_depth,
 		   cfg->checkpoint_every, cfg->retention_closed_days,
 		   cfg->retention_closed_referred_days, cfg->retention_active_days,
 		   cfg->ident_reasonable_grounds_days, cfg->ident_conclusive_days, cfg->ident_reflection_days);

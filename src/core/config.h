@@ -9,6 +9,8 @@
  *	listen = 127.0.0.1:8080
  *	session_idle = 1800      seconds
  *	session_absolute = 43200 seconds
+ *	session_cache = 10       seconds a server on PostgreSQL may answer from its memory of a
+ *	                         checked session (0 to 60; 0 = off; src/auth/session.h)
  *	threads = 4              HTTP worker threads (and database connections)
  *	max_body = 1048576       bytes
  *	max_depth = 32           JSON nesting
@@ -66,6 +68,7 @@ struct config {
 	char listen[128];
 	long session_idle;
 	long session_absolute;
+	long session_cache;      /* seconds; 0: off (PostgreSQL servers only) */
 	unsigned threads;
 	size_t max_body;
 	size_t max_depth;

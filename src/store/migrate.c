@@ -9,9 +9,12 @@
  * On SQLite, BEGIN IMMEDIATE gives the same exclusion.
  *
  * Migrations are written in the common subset (store.h); for PostgreSQL the
- * type names INTEGER and BLOB become BIGINT and BYTEA.
+ * type names INTEGER and BLOB become BIGINT and BYTEA. A file named
+ * NNNN_name.pg.sql is for PostgreSQL only (triggers, functions): on SQLite
+ * its number is recorded and nothing runs.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -146,7 +149,9 @@ static int apply_one(struct store *db, int version, const char *name, const char
 		rc = 0;   /* another server, or an earlier start, applied it */
 		goto rollback;
 	}
-	if ((rc = store_exec(db, pg ? body : sql)) < 0) {
+	size_t nl = strlen(name);
+	bool pg_only = nl > 7 && !strcmp(name + nl - 7, ".pg.sql");
+	if ((!pg_only || pg) && (rc = store_exec(db, pg ? body : sql)) < 0) {
 		log_error("store migration failed", "migration=%s", name);
 		goto rollback;
 	}
