@@ -129,6 +129,18 @@ test('HTTPS when the folder holds a certificate: HSTS and a __Host- cookie', asy
   }
 });
 
+// Milliseconds until client's GET /me answers 401 (polling; gives up after ms, returning ms).
+async function refusedWithin(client, ms) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const r = await client.get('/me');
+    if (r.status === 401) return Date.now() - t0;
+    assert.equal(r.status, 200);
+    await sleep(20);
+  }
+  return ms;
+}
+
 test('two servers on one PostgreSQL share users and sessions', { skip: BACKEND !== 'postgres' }, async () => {
   const a = await startServer();
   const copy = mkdtempSync(join(tmpdir(), 'ihala-b-'));
@@ -138,15 +150,24 @@ test('two servers on one PostgreSQL share users and sessions', { skip: BACKEND !
   try {
     await b.start();
     const onA = await a.as('coordinator');
-    // The session made on A works on B.
+    // The session made on A works on B; both now remember it (session_cache, 10 s by default).
+    assert.equal((await onA.get('/me')).status, 200);
     const onB = onA.clone();
     onB.base = b.base;
     const me = await onB.get('/me');
     assert.equal(me.status, 200);
     assert.equal(me.json.username, 'coordinator');
-    // A logout on B ends the session on A too.
+    // A logout on B ends the session on A too: at PostgreSQL's notice, long before 10 s.
     assert.equal((await onB.logout()).status, 204);
-    assert.equal((await onA.get('/me')).status, 401);
+    assert.ok((await refusedWithin(onA, 3000)) < 3000, 'A still accepts a session ended on B');
+    // An account disabled on A is refused on B, which had its session in memory.
+    const admin = await a.adminSetup();
+    const cm = await b.as('casemanager');
+    assert.equal((await cm.get('/me')).status, 200);
+    const id = (await cm.get('/me')).json.id;
+    const p = await admin.patch(`/users/${id}`, { disabled: true });
+    assert.equal(p.status, 200);
+    assert.ok((await refusedWithin(cm, 3000)) < 3000, 'B still accepts the session of a user disabled on A');
   } finally {
     await b.stop();
     await a.stop();
