@@ -22,6 +22,9 @@
  * cases. So no list joins or sorts all the open referrals in its reach
  * (bench/referrals.sh: 100,000 open referrals).
  *
+ * The decisions and screenings are aggregated only for the cases in the
+ * caller's reach (an organisation's list does not read the whole country's).
+ *
  * Order: overdue before due (grp 0, 1), then by due time (due_at: the due
  * day's midnight for identification deadlines, the deadline itself for
  * referrals; so the most overdue and the soonest due come first), then
@@ -51,10 +54,10 @@ static const char worklist_sql[] =
 	"  MAX(CASE WHEN status <> 'possible' THEN 1 ELSE 0 END) AS decided,"
 	"  MAX(seq) AS top_seq,"
 	"  MAX(CASE WHEN status = 'presumed' THEN seq END) AS presumed_seq"
-	" FROM ident_decisions GROUP BY case_id),"
+	" FROM ident_decisions WHERE %s GROUP BY case_id),"
 	" s AS ("
 	" SELECT case_id, MIN(created_at) / 86400 AS screen_day FROM screenings"
-	" WHERE case_id IS NOT NULL AND assessment = 'likely_victim' GROUP BY case_id),"
+	" WHERE case_id IS NOT NULL AND assessment = 'likely_victim' AND %s GROUP BY case_id),"
 	" ids AS (SELECT case_id FROM d UNION SELECT case_id FROM s),"
 	" k AS ("
 	" SELECT c.ref AS ref, c.org_id AS org_id,"
@@ -212,6 +215,12 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 			    "c.created_by = ?";
 	const char *reach_bind = !ident ? NULL : sc == SCOPE_OWN_ORG ? c->actor.org_id :
 				 sc == SCOPE_OWN ? c->actor.user_id : NULL;
+	/* The same reach for the aggregates of decisions and screenings, by case id. */
+	char reach_ids[128];
+	if (reach_bind)
+		snprintf(reach_ids, sizeof(reach_ids), "case_id IN (SELECT c.id FROM cases c WHERE %s)", reach);
+	else
+		snprintf(reach_ids, sizeof(reach_ids), "%s", reach);
 	/*
 	 * The referral parts: the country's on referrals_due; an organisation's
 	 * received ones (referrals_to) and sent ones (referrals_from, not to
@@ -228,15 +237,16 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 			 RSEL " AND from_org = ? AND to_org <> ?%s" RTAIL " b", cur_part, limit + 1, cur_part, limit + 1);
 	else
 		snprintf(parts, sizeof(parts), RSEL " AND created_by = ?%s" RTAIL " a", cur_part, limit + 1);
-	char sql[sizeof(worklist_sql) + sizeof(parts) + sizeof(cursor_sql) + 128];
-	snprintf(sql, sizeof(sql), worklist_sql, reach, parts, has_cursor ? cursor_sql : "", limit + 1);
+	char sql[sizeof(worklist_sql) + sizeof(parts) + sizeof(cursor_sql) + 2 * sizeof(reach_ids) + 128];
+	snprintf(sql, sizeof(sql), worklist_sql, reach_ids, reach_ids, reach, parts, has_cursor ? cursor_sql : "",
+		 limit + 1);
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
 		return ERR_FAIL;
 	const struct config *cfg = &c->app->cfg;
 	int64_t today = ident_day_of(clock_now());
 	int k = 1;
-	if (reach_bind)
+	for (int i = 0; reach_bind && i < 3; i++)   /* decisions, screenings, cases */
 		store_bind_text(st, k++, reach_bind);
 	store_bind_int64(st, k++, cfg->ident_reasonable_grounds_days);
 	store_bind_int64(st, k++, cfg->ident_conclusive_days);
