@@ -48,9 +48,14 @@ enum store_backend store_backend(const struct store *db);
 
 int store_begin(struct store *db) __attribute__((warn_unused_result));
 /*
- * A transaction for reads only: several SELECTs see one snapshot and pay for
- * one transaction instead of one each (SQLite: a deferred BEGIN, no write
- * lock taken). End it with store_commit() or store_rollback(); do not write in it.
+ * A transaction for reads only. SQLite: a deferred BEGIN (no write lock), so
+ * several SELECTs see one snapshot, pay for one transaction instead of one
+ * each, and keep the page cache between them. PostgreSQL: nothing is sent.
+ * Its transactions are READ COMMITTED, where every statement takes its own
+ * snapshot inside a transaction as outside one, so a BEGIN and its ROLLBACK
+ * were two round trips that changed nothing (store_rollback() sends nothing
+ * when no transaction is open). End it with store_commit() or
+ * store_rollback(); do not write in it.
  */
 int store_begin_read(struct store *db) __attribute__((warn_unused_result));
 /*
