@@ -244,6 +244,8 @@ int session_upkeep(struct ctx *c, const char *token, struct session_info *si)
 		if (store_begin(c->db) == 0) {
 			if (delete_by_hash(c, th) < 0 || store_commit(c->db) < 0)
 				store_rollback(c->db);
+			else
+				session_cache_forget(c);   /* at once here; the other servers at the notice */
 		}
 		return ERR_UNAUTH;
 	}
