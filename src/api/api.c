@@ -4,9 +4,10 @@
  * Handlers never check roles or CSRF themselves.
  *
  * A route marked ROUTE_READ_ONLY (its handler never writes) runs with the
- * session look-up in one read transaction: one snapshot, one transaction's
- * locking cost instead of one per query. That made GET /api/v1/me about
- * a quarter cheaper (docs/benchmarks.md).
+ * session look-up in one read transaction (store_begin_read): on SQLite one
+ * snapshot and one transaction's locking cost instead of one per query, which
+ * made GET /api/v1/me about a quarter cheaper (docs/benchmarks.md); on
+ * PostgreSQL nothing is sent (store.h says why).
  */
 #include <stdio.h>
 #include <string.h>

@@ -64,6 +64,11 @@ void session_cache_reset(struct session_cache *sc, bool on)
 	pthread_mutex_unlock(&sc->mu);
 }
 
+void session_cache_on_notice(void *arg, bool on)
+{
+	session_cache_reset(arg, on);
+}
+
 void session_cache_forget(const struct ctx *c)
 {
 	struct session_cache *sc = c->app ? c->app->sessions : NULL;

@@ -64,6 +64,8 @@ struct session_cache *session_cache_new(long ttl_seconds);
 void session_cache_free(struct session_cache *sc);
 /* Forget every entry (NULL: nothing); on: whether entries may be used and stored from now. */
 void session_cache_reset(struct session_cache *sc, bool on);
+/* session_cache_reset for a pg_listen_fn (src/store/pg_listen.h): arg is the cache. */
+void session_cache_on_notice(void *arg, bool on);
 /* After the commit of a change to users or sessions: forget every entry of c's server. */
 void session_cache_forget(const struct ctx *c);
 /* Lookups answered from memory and from the database, for tests and benchmarks. */

@@ -99,12 +99,6 @@ struct flusher {
 	bool stop;
 };
 
-/* The listening thread's word on the cache of sessions (pg_listen.h). */
-static void on_sessions_changed(void *arg, bool on)
-{
-	session_cache_reset(arg, on);
-}
-
 static void *stats_warm_run(void *arg)
 {
 	struct app *app = arg;
@@ -266,7 +260,7 @@ int cli_serve_main(int argc, char **argv)
 	if (backend == STORE_POSTGRES && app.cfg.session_cache > 0) {
 		app.sessions = session_cache_new(app.cfg.session_cache);
 		if (!app.sessions ||
-		    pg_listen_start(&listener, app.cfg.db, "ihala_sessions", on_sessions_changed, app.sessions) < 0) {
+		    pg_listen_start(&listener, app.cfg.db, "ihala_sessions", session_cache_on_notice, app.sessions) < 0) {
 			log_warn("session cache off", "reason=%s", "the listening thread did not start");
 			session_cache_free(app.sessions);
 			app.sessions = NULL;

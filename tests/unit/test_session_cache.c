@@ -8,6 +8,7 @@
  * server that made it and, through the notification, by the other one long
  * before the entries' time limit (a minute here); the limits of a session
  * are judged again on each use from memory; a cache that is off is not used.
+ * The setting's values are checked without a database.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,11 +50,6 @@ struct fixture {
 	char org_id[ID_HEX_LEN + 1];
 };
 
-static void on_change(void *arg, bool on)
-{
-	session_cache_reset(arg, on);
-}
-
 static int server_open(struct fixture *fx, struct server *sv)
 {
 	unsigned char master[KEY_BYTES];
@@ -65,7 +61,7 @@ static int server_open(struct fixture *fx, struct server *sv)
 		return -1;
 	sv->app.sessions = session_cache_new(TTL_S);
 	if (!sv->app.sessions ||
-	    pg_listen_start(&sv->listener, fx->url, "ihala_sessions", on_change, sv->app.sessions) < 0)
+	    pg_listen_start(&sv->listener, fx->url, "ihala_sessions", session_cache_on_notice, sv->app.sessions) < 0)
 		return -1;
 	sv->c.app = &sv->app;
 	sv->c.db = store_pool_acquire(sv->app.pool);
@@ -341,9 +337,42 @@ static void test_off_is_not_used(void **state)
 	warm(fx, 0, token);
 }
 
+/* The setting: 10 s by default, 0 turns it off, 0..60 only; no database needed. */
+static void test_config_key(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ihala-session-conf-XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ihala.conf", dir);
+	static const struct {
+		const char *text;
+		int rc;
+		long want;
+	} cases[] = {
+		{ "db = x.db\n", 0, 10 },          { "session_cache = 0\n", 0, 0 },
+		{ "session_cache = 60\n", 0, 60 }, { "session_cache = 61\n", ERR_INVALID, 0 },
+		{ "session_cache = -1\n", ERR_INVALID, 0 }, { "session_cache = 5s\n", ERR_INVALID, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].text, f);
+		fclose(f);
+		struct config cfg;
+		assert_int_equal(config_load(&cfg, dir, err, sizeof(err)), cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_int_equal(cfg.session_cache, cases[i].want);
+		else
+			assert_non_null(strstr(err, "bad value for `session_cache`"));
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_key),
 		cmocka_unit_test(test_second_check_from_memory),
 		cmocka_unit_test(test_disable_seen_by_both),
 		cmocka_unit_test(test_logout_seen_by_both),

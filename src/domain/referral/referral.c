@@ -263,16 +263,17 @@ static void memo_release(struct list_memo *lm)
 		}
 }
 
-static json_t *shared_org(struct list_memo *lm, const char *id, const char *en, const char *ar)
+/* m: the kind's memo, or NULL (nothing shared). */
+static json_t *shared_org(struct memo_kind *m, const char *id, const char *en, const char *ar)
 {
-	json_t *v = memo_find(lm ? &lm->orgs : NULL, id);
-	return v ? v : memo_keep(lm ? &lm->orgs : NULL, id, org_json(id, en, ar));
+	json_t *v = memo_find(m, id);
+	return v ? v : memo_keep(m, id, org_json(id, en, ar));
 }
 
-static json_t *shared_words(struct list_memo *lm, struct memo_kind *m, const char *s)
+static json_t *shared_words(struct memo_kind *m, const char *s)
 {
-	json_t *v = lm ? memo_find(m, s) : NULL;
-	return v ? v : memo_keep(lm ? m : NULL, s, words(s));
+	json_t *v = memo_find(m, s);
+	return v ? v : memo_keep(m, s, words(s));
 }
 
 /* lm: the list's memo, or NULL for a single referral. */
@@ -283,12 +284,13 @@ static json_t *summary_json(const struct referral_row *r, enum referral_side sid
 	json_object_set_new(o, "id", json_string(r->id));
 	json_object_set_new(o, "case_ref", json_string(r->case_ref));
 	json_object_set_new(o, "side", json_string(side_name(side)));
-	json_object_set_new(o, "from_org", shared_org(lm, r->from_org, r->from_name_en, r->from_name_ar));
-	json_object_set_new(o, "to_org", shared_org(lm, r->to_org, r->to_name_en, r->to_name_ar));
-	json_object_set_new(o, "services", shared_words(lm, lm ? &lm->services : NULL, r->services));
+	struct memo_kind *orgs = lm ? &lm->orgs : NULL;
+	json_object_set_new(o, "from_org", shared_org(orgs, r->from_org, r->from_name_en, r->from_name_ar));
+	json_object_set_new(o, "to_org", shared_org(orgs, r->to_org, r->to_name_en, r->to_name_ar));
+	json_object_set_new(o, "services", shared_words(lm ? &lm->services : NULL, r->services));
 	json_object_set_new(o, "urgency", json_string(r->urgency));
 	json_object_set_new(o, "profile", json_string(r->profile));
-	json_object_set_new(o, "fields", shared_words(lm, lm ? &lm->fields : NULL, r->fields));
+	json_object_set_new(o, "fields", shared_words(lm ? &lm->fields : NULL, r->fields));
 	json_object_set_new(o, "consent", json_string(r->consent));
 	json_object_set_new(o, "state", json_string(referral_state_name(r->state)));
 	json_object_set_new(o, "created_by", json_string(r->created_by));
