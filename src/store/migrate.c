@@ -11,9 +11,11 @@
  * Migrations are written in the common subset (store.h); for PostgreSQL the
  * type names INTEGER and BLOB become BIGINT and BYTEA. A file named
  * NNNN_name.pg.sql is for PostgreSQL only (triggers, functions): on SQLite
- * its number is recorded and nothing runs.
+ * its number is recorded and nothing runs. NNNN_name.sqlite.sql is the
+ * mirror image, for what only SQLite has (WITHOUT ROWID tables).
  */
 #include <assert.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,7 +153,9 @@ static int apply_one(struct store *db, int version, const char *name, const char
 	}
 	size_t nl = strlen(name);
 	bool pg_only = nl > 7 && !strcmp(name + nl - 7, ".pg.sql");
-	if ((!pg_only || pg) && (rc = store_exec(db, pg ? body : sql)) < 0) {
+	bool sqlite_only = nl > 11 && !strcmp(name + nl - 11, ".sqlite.sql");
+	bool runs = pg ? !sqlite_only : !pg_only;
+	if (runs && (rc = store_exec(db, pg ? body : sql)) < 0) {
 		log_error("store migration failed", "migration=%s", name);
 		goto rollback;
 	}
@@ -171,6 +175,11 @@ out:
 
 int store_migrate(struct store *db)
 {
+	return store_migrate_to(db, INT_MAX);
+}
+
+int store_migrate_to(struct store *db, int upto)
+{
 	assert(db);
 	int last = 0;
 	for (size_t i = 0; i < ihala_migrations_count; i++) {
@@ -183,6 +192,8 @@ int store_migrate(struct store *db)
 			return ERR_FAIL;
 		}
 		last = version;
+		if (version > upto)
+			break;
 		int rc = apply_one(db, version, m->path, (const char *)m->data);
 		if (rc < 0)
 			return rc;

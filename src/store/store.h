@@ -115,6 +115,8 @@ void store_finalize(struct store_stmt *st);   /* NULL is fine */
 
 /* Apply the embedded numbered migrations not yet recorded; in one transaction each. */
 int store_migrate(struct store *db) __attribute__((warn_unused_result));
+/* The same, only those numbered up to upto (tests of a migration's data). */
+int store_migrate_to(struct store *db, int upto) __attribute__((warn_unused_result));
 /* Highest applied migration number, or negative. */
 int store_schema_version(struct store *db);
 /* SQLite: PRAGMA integrity_check == ok; PostgreSQL: a trivial query. 0 or ERR_FAIL. */

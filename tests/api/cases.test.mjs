@@ -89,6 +89,17 @@ describe(`[${BACKEND}] cases`, () => {
     assert.equal(f.stat, true);
   });
 
+  test('a list field keeps the order it was entered in, on creation and on edit', async () => {
+    const r = await cm.post('/cases', { person: { given_name_latin: 'Ordered', citizenship: ['SY', 'EG', 'AE', 'BH'] }, case: CASE.case });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json.person.citizenship, ['SY', 'EG', 'AE', 'BH']);
+    assert.deepEqual((await cm.get(`/cases/${r.json.ref}`)).json.person.citizenship, ['SY', 'EG', 'AE', 'BH']);
+    const p = await cm.patch(`/cases/${r.json.ref}`, { version: 1, person: { citizenship: ['QA', 'AE'] } });
+    assert.equal(p.status, 200, p.text);
+    assert.deepEqual((await cm.get(`/cases/${r.json.ref}`)).json.person.citizenship, ['QA', 'AE']);
+    assert.equal((await cm.del(`/cases/${r.json.ref}`)).status, 204);
+  });
+
   test('bad input is refused and writes nothing', async () => {
     let r = await cm.post('/cases', { ...CASE, person: { ...CASE.person, citizenship: ['XX'] } });
     assert.equal(r.status, 400);

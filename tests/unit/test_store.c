@@ -273,6 +273,86 @@ static void test_migrate(void **state)
 	store_close(db);
 }
 
+/* The text of one query's rows, column 0, joined with commas. */
+static void query_list(struct store *db, const char *sql, char *out, size_t size)
+{
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(db, &st, sql), 0);
+	size_t len = 0;
+	out[0] = '\0';
+	int rc;
+	while ((rc = store_step(st)) == STORE_ROW)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", store_column_text(st, 0));
+	assert_int_equal(rc, STORE_DONE);
+	assert_true(len < size);
+	store_finalize(st);
+}
+
+/*
+ * 0020 (PostgreSQL) and 0021 (SQLite) give case_facts a list position and,
+ * on SQLite, rebuild the case tables keyed by case: every row written before
+ * is still there, and a list keeps the order it was entered in.
+ */
+static void test_migrate_case_tables(void **state)
+{
+	const struct fixture *fx = *state;
+	struct store *db = open_db(fx);
+	assert_int_equal(store_migrate_to(db, 19), 0);
+	assert_int_equal(store_schema_version(db), 19);
+	assert_int_equal(store_exec(db,
+		"INSERT INTO orgs (id, name_ar, name_en, org_type, country, created_at, updated_at) "
+		"VALUES ('o1', 'منظمة', 'Org', 'ngo', 'BH', 1, 1);"
+		"INSERT INTO users (id, org_id, username, display_name, roles, password_hash, created_at, updated_at) "
+		"VALUES ('u1', 'o1', 'u1', 'U', 'case_manager', 'x', 1, 1);"
+		"INSERT INTO cases (id, ref, org_id, created_by, status, created_at, updated_at) "
+		"VALUES ('c2', 'BH-2026-00002', 'o1', 'u1', 'Active', 1, 1), "
+		"('c1', 'BH-2026-00001', 'o1', 'u1', 'Active', 1, 1);"
+		"INSERT INTO case_facts (case_id, entity, item, key, value) VALUES "
+		"('c2', 'person', 0, 'citizenship', 'SY'), ('c1', 'person', 0, 'gender', 'Feminine'), "
+		"('c2', 'person', 0, 'citizenship', 'EG'), ('c2', 'event', 1, 'country', 'QA'), "
+		"('c2', 'person', 0, 'gender', 'Masculine'), ('c2', 'person', 0, 'citizenship', 'AE');"
+		"INSERT INTO case_records (case_id, entity, item, sealed) VALUES "
+		"('c2', 'person', 0, 'ab'), ('c1', 'person', 0, 'cd');"
+		"INSERT INTO case_item_meta (case_id, entity, item, recorded_by, recorded_at) VALUES "
+		"('c2', 'consent', 0, 'u1', 42);"), 0);
+	assert_int_equal(store_migrate(db), 0);
+	assert_int_equal(store_schema_version(db), latest_migration());
+
+	char got[256];
+	query_list(db, "SELECT value FROM case_facts WHERE case_id = 'c2' AND key = 'citizenship' ORDER BY n", got,
+		   sizeof(got));
+	assert_string_equal(got, "SY,EG,AE");
+	query_list(db, "SELECT n FROM case_facts WHERE case_id = 'c2' AND key = 'citizenship' ORDER BY n", got,
+		   sizeof(got));
+	assert_string_equal(got, "0,1,2");
+	query_list(db, "SELECT case_id || ':' || entity || ':' || item || ':' || key || ':' || n || ':' || value "
+		       "FROM case_facts WHERE key <> 'citizenship' ORDER BY case_id, key", got, sizeof(got));
+	assert_string_equal(got, "c1:person:0:gender:0:Feminine,c2:event:1:country:0:QA,c2:person:0:gender:0:Masculine");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM case_records WHERE case_id = 'c2' AND sealed = 'ab'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM case_records"), 2);
+	assert_int_equal(query_int(db, "SELECT recorded_at FROM case_item_meta WHERE case_id = 'c2' AND recorded_by = 'u1'"),
+			 42);
+	/* A new fact takes the list position; the same position twice is refused on SQLite (the key). */
+	assert_int_equal(store_exec(db, "INSERT INTO case_facts (case_id, entity, item, key, n, value) "
+				    "VALUES ('c1', 'person', 0, 'citizenship', 1, 'BH'), "
+				    "('c1', 'person', 0, 'citizenship', 0, 'IN')"), 0);
+	query_list(db, "SELECT value FROM case_facts WHERE case_id = 'c1' AND key = 'citizenship' ORDER BY n", got,
+		   sizeof(got));
+	assert_string_equal(got, "IN,BH");
+	if (fx->backend == STORE_SQLITE) {
+		assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+					       "AND name IN ('case_facts', 'case_records', 'case_item_meta') "
+					       "AND sql LIKE '%WITHOUT ROWID'"), 3);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'case_facts_key'"), 1);
+		assert_true(store_exec(db, "INSERT INTO case_facts (case_id, entity, item, key, n, value) "
+					   "VALUES ('c1', 'person', 0, 'citizenship', 1, 'QA')") < 0);
+		assert_true(store_exec(db, "INSERT INTO case_facts (case_id, entity, item, key, n, value) "
+					   "VALUES ('nope', 'person', 0, 'gender', 0, 'Feminine')") < 0);
+	}
+	assert_int_equal(store_integrity_check(db), 0);
+	store_close(db);
+}
+
 struct migrate_race {
 	const struct fixture *fx;
 	int rc;
@@ -897,6 +977,7 @@ static void test_pg_statement_cache_reconnect(void **state)
 	{                                                                   \
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_migrate_concurrent, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_migrate_case_tables, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown), \

@@ -96,21 +96,23 @@ static int fact_text(const json_t *v, char *out, size_t size)
 	return ERR_INVALID;
 }
 
+/* One fact; n is the value's position in a list field (0 for a single value). */
 static int put_fact(struct ctx *c, const char *case_id, const char *entity, int item, const char *key,
-		    const json_t *v)
+		    int n, const json_t *v)
 {
 	char text[4096];
 	if (fact_text(v, text, sizeof(text)) < 0)
 		return ERR_INVALID;
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
-			  "INSERT INTO case_facts (case_id, entity, item, key, value) VALUES (?, ?, ?, ?, ?)") < 0)
+			  "INSERT INTO case_facts (case_id, entity, item, key, n, value) VALUES (?, ?, ?, ?, ?, ?)") < 0)
 		return ERR_FAIL;
 	store_bind_text(st, 1, case_id);
 	store_bind_text(st, 2, entity);
 	store_bind_int64(st, 3, item);
 	store_bind_text(st, 4, key);
-	store_bind_text(st, 5, text);
+	store_bind_int64(st, 5, n);
+	store_bind_text(st, 6, text);
 	int rc = store_step(st);
 	store_finalize(st);
 	return rc < 0 ? rc : 0;
@@ -157,7 +159,7 @@ static int put_age_band(struct ctx *c, const struct registry *r, const char *cas
 	if (!band)
 		return 0;
 	json_t *v = json_string(band);
-	int rc = put_fact(c, case_id, "person", 0, "age_band", v);
+	int rc = put_fact(c, case_id, "person", 0, "age_band", 0, v);
 	json_decref(v);
 	return rc;
 }
@@ -181,11 +183,11 @@ int case_item_put(struct ctx *c, const struct registry *r, const char *case_id,
 			size_t i;
 			json_t *e;
 			json_array_foreach(v, i, e) {
-				if ((rc = put_fact(c, case_id, entity, item, key, e)) < 0)
+				if ((rc = put_fact(c, case_id, entity, item, key, (int)i, e)) < 0)
 					break;
 			}
 		} else {
-			rc = put_fact(c, case_id, entity, item, key, v);
+			rc = put_fact(c, case_id, entity, item, key, 0, v);
 		}
 		if (rc < 0)
 			break;
@@ -531,7 +533,7 @@ int case_values_read(struct ctx *c, const struct registry *r, const struct case_
 	struct store_stmt *st;
 	int rc;
 	if (store_prepare(c->db, &st, "SELECT entity, item, key, value FROM case_facts WHERE case_id = ? "
-				      "ORDER BY entity, item, key") < 0)
+				      "ORDER BY entity, item, key, n") < 0)
 		return ERR_FAIL;
 	store_bind_text(st, 1, cr->id);
 	while ((rc = store_step(st)) == STORE_ROW) {
