@@ -7,6 +7,7 @@
 #ifndef IHALA_CLI_H
 #define IHALA_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -62,6 +63,22 @@ void cli_app_close(struct app *app);
 int cli_known_schema_version(void);
 /* True when argv[i] is -h or --help for some i >= 1. */
 int cli_wants_help(int argc, char **argv);
+
+/*
+ * A file given with --out, written whole or not at all (out_file.c): open
+ * writes to PATH.partial (0600, no symbolic link followed); close with rc 0
+ * makes it durable and renames it to PATH, with any other rc (or when that
+ * fails) removes it. Each returns 0 or -1 (errno set by open).
+ */
+struct out_file {
+	int fd;
+	const char *path;
+	char tmp[4096];
+};
+int out_file_open(struct out_file *f, const char *path);
+int out_file_write(struct out_file *f, const void *data, size_t len);
+/* rc: the caller's outcome so far; returns 0 only when the file is in place. */
+int out_file_close(struct out_file *f, int rc);
 struct problem;
 /*
  * Demonstration cases (demo_cases.c): n_manager recorded by the demo user

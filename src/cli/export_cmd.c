@@ -8,11 +8,9 @@
  * system as the actor.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../auth/ctx.h"
 #include "../domain/case/export.h"
@@ -46,20 +44,9 @@ static int usage_error(const char *why)
 	return 2;
 }
 
-static int write_fd(void *arg, const void *data, size_t len)
+static int write_out(void *arg, const void *data, size_t len)
 {
-	int fd = *(int *)arg;
-	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return out_file_write(arg, data, len);
 }
 
 int cli_export_main(int argc, char **argv)
@@ -111,37 +98,28 @@ int cli_export_main(int argc, char **argv)
 	if (!ok_status)
 		return usage_error("--status must be Active, FollowUp, Closed or ClosedReferred");
 
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.partial", out) >= (int)sizeof(tmp))
-		return usage_error("--out path too long");
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "ihala export: cannot create %s: %s\n", tmp, strerror(errno));
+	struct out_file file;
+	if (out_file_open(&file, out) < 0) {
+		if (errno == ENAMETOOLONG)
+			return usage_error("--out path too long");
+		fprintf(stderr, "ihala export: cannot create %s: %s\n", file.tmp, strerror(errno));
 		return 1;
 	}
 	struct app app;
 	if (cli_app_open(&app, dir, NULL, 1) < 0) {
-		close(fd);
-		unlink(tmp);
+		out_file_close(&file, -1);
 		return 1;
 	}
 	struct ctx c;
 	memset(&c, 0, sizeof(c));   /* the system actor */
 	c.app = &app;
 	c.db = store_pool_acquire(app.pool);
-	struct export_sink sink = { write_fd, &fd };
+	struct export_sink sink = { write_out, &file };
 	size_t n = 0;
 	int rc = case_export_all(&c, &sel, fmt, &sink, &n);
 	store_pool_release(app.pool, c.db);
 	cli_app_close(&app);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -1;
-	if (close(fd) < 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, out) < 0)
-		rc = -1;
-	if (rc < 0) {
-		unlink(tmp);
+	if (out_file_close(&file, rc) < 0) {
 		fprintf(stderr, "ihala export: the export failed%s; nothing was written to %s\n",
 			rc == ERR_TOO_LARGE ? " (the XLSX file would pass 64 MB: use csv)" : "", out);
 		return 1;

@@ -7,11 +7,9 @@
  * system as the actor.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../auth/ctx.h"
 #include "../core/buf.h"
@@ -65,24 +63,15 @@ static int parse_weight(const char *s, double *out)
 }
 
 struct csv_out {
-	int fd;
+	struct out_file file;
 	struct buf b;
 	int err;
 };
 
 static int flush(struct csv_out *o)
 {
-	const char *p = o->b.data;
-	size_t len = o->b.len;
-	while (len > 0) {
-		ssize_t w = write(o->fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
+	if (out_file_write(&o->file, o->b.data, o->b.len) < 0)
+		return -1;
 	buf_reset(&o->b);
 	return 0;
 }
@@ -146,21 +135,19 @@ int cli_link_dedup_main(int argc, char **argv)
 	if (!dir)
 		return usage_error("missing DIR");
 
-	struct csv_out csv = { -1, { 0 }, 0 };
-	char tmp[4096] = "";
+	struct csv_out csv;
+	memset(&csv, 0, sizeof(csv));
 	if (out) {
-		if (snprintf(tmp, sizeof(tmp), "%s.partial", out) >= (int)sizeof(tmp))
-			return usage_error("--out path too long");
-		csv.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (csv.fd < 0) {
-			fprintf(stderr, "ihala link dedup: cannot create %s: %s\n", tmp, strerror(errno));
+		if (out_file_open(&csv.file, out) < 0) {
+			if (errno == ENAMETOOLONG)
+				return usage_error("--out path too long");
+			fprintf(stderr, "ihala link dedup: cannot create %s: %s\n", csv.file.tmp, strerror(errno));
 			return 1;
 		}
 		buf_init(&csv.b, (size_t)64 << 20);
 		const char *header[] = { "ref_a", "ref_b", "external_ref_a", "external_ref_b", "score", "class" };
 		if (csv_row(&csv, header, 6) < 0) {
-			close(csv.fd);
-			unlink(tmp);
+			out_file_close(&csv.file, -1);
 			buf_release(&csv.b);
 			return 1;
 		}
@@ -168,8 +155,7 @@ int cli_link_dedup_main(int argc, char **argv)
 	struct app app;
 	if (cli_app_open(&app, dir, NULL, 1) < 0) {
 		if (out) {
-			close(csv.fd);
-			unlink(tmp);
+			out_file_close(&csv.file, -1);
 			buf_release(&csv.b);
 		}
 		return 1;
@@ -194,14 +180,10 @@ int cli_link_dedup_main(int argc, char **argv)
 	store_pool_release(app.pool, c.db);
 	cli_app_close(&app);
 	if (out) {
-		if (rc == 0 && (flush(&csv) < 0 || fsync(csv.fd) < 0))
+		if (rc == 0 && flush(&csv) < 0)
 			rc = -1;
-		if (close(csv.fd) < 0)
+		if (out_file_close(&csv.file, rc) < 0)
 			rc = -1;
-		if (rc == 0 && rename(tmp, out) < 0)
-			rc = -1;
-		if (rc < 0)
-			unlink(tmp);
 		buf_release(&csv.b);
 	}
 	if (rc < 0) {

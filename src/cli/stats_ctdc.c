@@ -7,11 +7,9 @@
  * `ihala stats ctdc`.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../auth/ctx.h"
 #include "../core/buf.h"
@@ -64,20 +62,6 @@ static int32_t day_arg(const char *text)
 	return (int32_t)(t / 86400);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int cmd_stats_ctdc(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -126,13 +110,19 @@ int cmd_stats_ctdc(int argc, char **argv)
 	if (rq.from_day && rq.to_day && rq.to_day < rq.from_day)
 		return usage_error("--to is before --from");
 
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.partial", out) >= (int)sizeof(tmp))
-		return usage_error("--out path too long");
+	struct out_file f;
+	if (out_file_open(&f, out) < 0) {
+		if (errno == ENAMETOOLONG)
+			return usage_error("--out path too long");
+		fprintf(stderr, "ihala stats ctdc: cannot create %s: %s\n", f.tmp, strerror(errno));
+		return 1;
+	}
 	struct app app;
 	/* No key: the export reads statistical rows only (stats.h). */
-	if (cli_app_open_keyless(&app, dir) < 0)
+	if (cli_app_open_keyless(&app, dir) < 0) {
+		out_file_close(&f, -1);
 		return 1;
+	}
 	rq.k = (size_t)(k ? k : app.cfg.stats_ctdc_k);
 	struct ctx c;
 	memset(&c, 0, sizeof(c));   /* the system actor */
@@ -148,22 +138,10 @@ int cmd_stats_ctdc(int argc, char **argv)
 		rc = stats_ctdc_export(&c, &rq, &file, &res);
 	store_pool_release(app.pool, c.db);
 	cli_app_close(&app);
-	if (rc == 0) {
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
-			fprintf(stderr, "ihala stats ctdc: cannot create %s: %s\n", tmp, strerror(errno));
-			rc = -1;
-		} else {
-			if (write_all(fd, file.data ? file.data : "", file.len) < 0 || fsync(fd) < 0)
-				rc = -1;
-			if (close(fd) < 0)
-				rc = -1;
-			if (rc == 0 && rename(tmp, out) < 0)
-				rc = -1;
-			if (rc < 0)
-				unlink(tmp);
-		}
-	}
+	if (rc == 0 && out_file_write(&f, file.data ? file.data : "", file.len) < 0)
+		rc = -1;
+	if (out_file_close(&f, rc) < 0 && rc == 0)
+		rc = -1;
 	buf_release(&file);
 	if (rc < 0) {
 		fprintf(stderr, "ihala stats ctdc: the export failed%s; nothing was written to %s\n",

@@ -13,11 +13,14 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "domain/case/export.h"
@@ -206,6 +209,65 @@ static void test_xlsx_file(void **state)
 	rmdir(tmp);
 }
 
+/* The text of path, or "" when it cannot be read (at most 255 bytes). */
+static const char *slurp(const char *path)
+{
+	static char text[256];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+/* A file given with --out appears whole, mode 0600, or not at all (src/cli/out_file.c). */
+static void test_out_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ihala-test-out-XXXXXX", path[128], partial[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	snprintf(partial, sizeof(partial), "%s.partial", path);
+
+	struct out_file f;
+	assert_int_equal(out_file_open(&f, path), 0);
+	assert_int_equal(out_file_write(&f, "a,b\r\n", 5), 0);
+	assert_int_equal(access(path, F_OK), -1);   /* nothing at the path while it is written */
+	assert_int_equal(out_file_close(&f, 0), 0);
+	assert_string_equal(slurp(path), "a,b\r\n");
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(access(partial, F_OK), -1);
+
+	/* A failure leaves the earlier file as it was and no partial file. */
+	assert_int_equal(out_file_open(&f, path), 0);
+	assert_int_equal(out_file_write(&f, "half", 4), 0);
+	assert_int_equal(out_file_close(&f, ERR_TOO_LARGE), -1);
+	assert_string_equal(slurp(path), "a,b\r\n");
+	assert_int_equal(access(partial, F_OK), -1);
+
+	/* A link planted at the partial name is not followed. */
+	char target[160];
+	snprintf(target, sizeof(target), "%s/target", dir);
+	assert_int_equal(symlink(target, partial), 0);
+	assert_int_equal(out_file_open(&f, path), -1);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(access(target, F_OK), -1);
+	unlink(partial);
+
+	/* A path too long for the partial name. */
+	char long_path[4200];
+	memset(long_path, 'x', sizeof(long_path) - 1);
+	long_path[sizeof(long_path) - 1] = '\0';
+	assert_int_equal(out_file_open(&f, long_path), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_csv_file),
 		cmocka_unit_test(test_csv_cap),
 		cmocka_unit_test(test_xlsx_file),
+		cmocka_unit_test(test_out_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
