@@ -6,7 +6,6 @@
  * needs neither a data folder nor the secret.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "../auth/ctx.h"
+#include "../core/buf.h"
 #include "../domain/link/clk.h"
 #include "cli.h"
 
@@ -233,32 +233,34 @@ static double seconds_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Write what text holds to f and empty it; 0 or -1 (also when text ran out of memory). */
+static int flush_text(struct out_file *f, struct buf *text)
+{
+	int rc = buf_error(text) || out_file_write(f, text->data, text->len) < 0 ? -1 : 0;
+	buf_reset(text);
+	return rc;
+}
+
 static int write_pairs(const char *path, const struct clk_set *a, const struct clk_set *b,
 		       const struct clk_pair *pairs, size_t n)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.partial", path) >= (int)sizeof(tmp))
+	struct out_file f;
+	if (out_file_open(&f, path) < 0)
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f) {
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return -1;
+	struct buf text;
+	buf_init(&text, (size_t)4 << 20);
+	buf_puts(&text, "ref_a,ref_b,score\n");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		buf_printf(&text, "%s,%s,%.4f\n", clk_set_ref(a, pairs[i].a), clk_set_ref(b, pairs[i].b),
+			   pairs[i].score);
+		if (text.len > (1u << 20))
+			rc = flush_text(&f, &text);
 	}
-	fputs("ref_a,ref_b,score\n", f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s,%s,%.4f\n", clk_set_ref(a, pairs[i].a), clk_set_ref(b, pairs[i].b), pairs[i].score);
-	int rc = ferror(f) || fflush(f) != 0 || fsync(fd) != 0 ? -1 : 0;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	if (rc == 0)
+		rc = flush_text(&f, &text);
+	buf_release(&text);
+	return out_file_close(&f, rc);
 }
 
 int cli_link_match_main(int argc, char **argv)
