@@ -171,18 +171,19 @@ echo "ihala case benchmark: $(date -u +%Y-%m-%dT%H:%M:%SZ), $N cases, data folde
 	"$(sed -nE 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 echo "creation (gen_cases, in process, 1000 per transaction): ${GEN_LINE#created }"
 echo
-printf '%-34s %9s %9s %9s %8s %9s\n' target 'req/s' 'p50 ms' 'p99 ms' 'x ceil' 'cpu us/r'
+printf '%-34s %9s %9s %9s %8s %9s %11s\n' target 'req/s' 'p50 ms' 'p99 ms' 'x ceil' 'cpu us/r' 'stalls/ms'
 for n in bare read name doc create; do
 	case $n in
 	bare) label='bare GET / (ceiling)' ;; read) label='GET /cases/{ref}' ;;
 	name) label='GET /cases?q=<full name>' ;; doc) label='GET /cases?q=<document no.>' ;;
 	create) label='POST /cases (1 per request)' ;;
 	esac
-	rps=R_${n}_rps p50=R_${n}_p50 p99=R_${n}_p99 cpu=R_${n}_cpu err=R_${n}_err
-	printf '%-34s %9s %9s %9s %8s %9s\n' "$label" "${!rps}" "${!p50}" "${!p99}" \
-		"$(ratio "${!rps}" "$R_bare_rps")" "${!cpu}"
+	rps=R_${n}_rps p50=R_${n}_p50 p99=R_${n}_p99 cpu=R_${n}_cpu err=R_${n}_err stall=R_${n}_stall
+	printf '%-34s %9s %9s %9s %8s %9s %11s\n' "$label" "${!rps}" "${!p50}" "${!p99}" \
+		"$(ratio "${!rps}" "$R_bare_rps")" "${!cpu}" "${!stall}"
 	[ "${!err}" = 0 ] || echo "  !! $label: ${!err} socket errors or non-2xx answers"
 done
+echo "stalls/ms: times a thread waited over 5 ms for a CPU during the run / the longest wait (bench/stall.c)"
 echo "export of $EXPORT_ROWS cases to CSV: $EXPORT_S s ($EXPORT_MB MB, $(awk -v n="$EXPORT_ROWS" -v s="$EXPORT_S" 'BEGIN { printf "%.0f", n / s }') cases/s)"
 echo
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 < t) ? "met" : "NOT MET" }'; }

@@ -80,16 +80,28 @@ to_ms() {
 		printf "%.3f", n }'
 }
 
-# run_wrk NAME PID URL [wrk args...]: sets R_<NAME>_{rps,p50,p99,cpu,err}.
+# The stall probe (bench/stall.c), built once per run into WORK; none when it cannot be built.
+STALL=$WORK/stall
+cc -O2 -o "$STALL" "$ROOT/bench/stall.c" 2>/dev/null || STALL=
+
+# run_wrk NAME PID URL [wrk args...]: sets R_<NAME>_{rps,p50,p99,cpu,err,stall}.
+# R_<NAME>_stall is "N/L": N times a thread of the machine waited more than
+# 5 ms for a CPU during the run, the longest L ms (bench/stall.c); "-" without the probe.
 run_wrk() {
-	local name=$1 pid=$2 url=$3 out t0 t1 reqs
+	local name=$1 pid=$2 url=$3 out t0 t1 reqs sp=
 	shift 3
 	out=$WORK/wrk.$name
 	run_bg wrk -t1 -c"$CONNS" -d1s "$@" "$url" >/dev/null 2>&1   # warm-up, not counted
 	t0=$(cpu_ticks "$pid")
+	if [ -n "$STALL" ]; then
+		"$STALL" "$DURATION" >"$out.stall" 2>/dev/null &
+		sp=$!   # ends by itself after the run
+	fi
 	run_bg wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url" >"$out" 2>&1 \
 		|| { cat "$out" >&2; die "wrk failed on $url"; }
 	t1=$(cpu_ticks "$pid")
+	[ -z "$sp" ] || wait "$sp" 2>/dev/null
+	printf -v "R_${name}_stall" '%s' "$(awk '$1 == "stalls" {print $2 "/" $4} END {if (!NR) print "-"}' "$out.stall" 2>/dev/null || echo -)"
 	local rps p50 p99 errs
 	rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
 	p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")

@@ -280,17 +280,18 @@ for b in $BACKENDS; do
 	grep '^org ' "$d.gen" | sed 's/^/  /'
 done
 echo
-printf '%-9s %-31s %9s %9s %8s %8s %8s %8s %9s %6s\n' backend target 'req/s' 'ref' 'p50 ms' 'ref' 'p99 ms' 'ref' 'cpu us/r' items
+printf '%-9s %-31s %9s %9s %8s %8s %8s %8s %9s %6s %10s\n' backend target 'req/s' 'ref' 'p50 ms' 'ref' 'p99 ms' 'ref' 'cpu us/r' items 'stalls/ms'
 for b in $BACKENDS; do
 	for t in "${TARGETS[@]}"; do
 		read -r name _ <<<"$t"
 		rps=R_${b}_${name}_rps p50=R_${b}_${name}_p50 p99=R_${b}_${name}_p99 err=R_${b}_${name}_err items=N_${b}_${name}
-		cpu=R_${b}_${name}_cpu
-		printf '%-9s %-31s %9s %9s %8s %8s %8s %8s %9s %6s\n' "$b" "$(label "$name")" "${!rps}" "$(ref "${b}_${name}_rps")" \
-			"${!p50}" "$(ref "${b}_${name}_p50_ms")" "${!p99}" "$(ref "${b}_${name}_p99_ms")" "${!cpu}" "${!items}"
+		cpu=R_${b}_${name}_cpu stall=R_${b}_${name}_stall
+		printf '%-9s %-31s %9s %9s %8s %8s %8s %8s %9s %6s %10s\n' "$b" "$(label "$name")" "${!rps}" "$(ref "${b}_${name}_rps")" \
+			"${!p50}" "$(ref "${b}_${name}_p50_ms")" "${!p99}" "$(ref "${b}_${name}_p99_ms")" "${!cpu}" "${!items}" "${!stall}"
 		[ "${!err}" = 0 ] || echo "  !! ${!err} socket errors or non-2xx answers during the run"
 	done
 done
+echo "stalls/ms: times a thread waited over 5 ms for a CPU during the run / the longest wait (bench/stall.c)"
 echo
 echo "target: p99 < $TARGET_P99 ms"
 for b in $BACKENDS; do
