@@ -38,6 +38,11 @@ static void reindex_progress(long done, long total)
 	fprintf(stderr, "ihala: search index rebuilt for %ld of %ld cases (once, after an upgrade)\n", done, total);
 }
 
+static void display_progress(long done, long total)
+{
+	fprintf(stderr, "ihala: list names sealed for %ld of %ld cases (once, after an upgrade)\n", done, total);
+}
+
 static int app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size, bool keys)
 {
 	char err[512];
@@ -94,11 +99,17 @@ static int app_open(struct app *app, const char *dir, const char *db_override, u
 	sys.app = app;
 	sys.db = store_pool_acquire(app->pool);
 	rc = keys ? case_search_index_upgrade(&sys, reindex_progress) : 0;
+	/* After the upgrade that sealed list names beside the cases (migration 0022): seal the older ones once. */
+	int drc = rc < 0 || !keys ? 0 : case_display_upgrade(&sys, display_progress);
 	/* After an upgrade that brought statistics or changed their fields: derive every case's row once. */
 	int src = rc < 0 ? 0 : stats_prepare(sys.db);
 	store_pool_release(app->pool, sys.db);
 	if (rc < 0) {
 		fprintf(stderr, "ihala: rebuilding the search index failed (see the log line above)\n");
+		goto fail;
+	}
+	if (drc < 0) {
+		fprintf(stderr, "ihala: sealing the cases' list names failed (see the log line above)\n");
 		goto fail;
 	}
 	if (src < 0) {

@@ -284,6 +284,12 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 		sodium_memzero(dek, sizeof(dek));
 		return problem_set(pb, ERR_FAIL, "internal", NULL);
 	}
+	unsigned char display[CASE_DISPLAY_SEALED];
+	size_t display_len = 0;
+	if (case_display_seal(c, id, dek, json_object_get(body, "person"), display, &display_len) < 0) {
+		sodium_memzero(dek, sizeof(dek));
+		return problem_set(pb, ERR_FAIL, "internal", NULL);
+	}
 	int64_t now = clock_now();
 	if (own_tx && store_begin(c->db) < 0)
 		goto fail;
@@ -292,7 +298,7 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st,
 			  "INSERT INTO cases (id, ref, org_id, created_by, assigned_to, status, dek, created_at, "
-			  "updated_at, version, external_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)") < 0)
+			  "updated_at, version, external_ref, display) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)") < 0)
 		goto fail;
 	store_bind_text(st, 1, id);
 	store_bind_text(st, 2, ref);
@@ -304,6 +310,7 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 	store_bind_int64(st, 8, now);
 	store_bind_int64(st, 9, now);
 	store_bind_text(st, 10, external_ref && *external_ref ? external_ref : NULL);
+	store_bind_blob(st, 11, display, display_len);
 	rc = store_step(st);
 	store_finalize(st);
 	if (rc < 0)
@@ -390,7 +397,7 @@ int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case
 			return ERR_FAIL;
 		}
 	}
-	return 0;
+	return case_display_put(c, case_id, dek, json_object_get(doc, "person"));
 }
 
 int case_item_meta_put(struct ctx *c, const char *case_id, const char *entity, int item)

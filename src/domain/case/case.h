@@ -86,6 +86,14 @@ int case_comment_add(struct ctx *c, const char *ref, const char *text, json_t **
  */
 #define CASE_SEARCH_INDEX_VERSION 3
 int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total));
+/*
+ * Seal the list name (cases.display, migration 0022) of every case that has
+ * none yet, from its person record, in transactions of 500 cases; found
+ * through a partial index, so a folder with nothing to do costs one look-up.
+ * Called when a data folder is opened; progress as above. 0 or negative
+ * (nothing is lost on failure: the next open goes on).
+ */
+int case_display_upgrade(struct ctx *c, void (*progress)(long done, long total));
 
 /*
  * For modules that attach their own records to a case (screenings,

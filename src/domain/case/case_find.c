@@ -1,8 +1,10 @@
 /*
  * case_find.c: finding cases: search by reference, document number or name
  * tokens through the blind indexes, and filtered lists. Only cases the
- * caller may read are returned; each result opens the person record once, to
- * show the name on the list.
+ * caller may read are returned. The name a result shows is sealed on the
+ * case's row (cases.display, written with the person record and sealed for
+ * older cases once when a folder is opened: case_display_upgrade), so a page
+ * of results reads one row per case; a row without it opens the person record.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -77,27 +79,142 @@ static int person_sealed(struct ctx *c, const struct case_row *cr, const unsigne
 	return rc < 0 ? rc : 0;
 }
 
-/* A list row: plain columns, and the name from the person record. */
-static json_t *summary(struct ctx *c, const struct case_row *cr)
+/* ---- the list name, sealed on the cases row ---- */
+
+static struct seal_ad display_ad(const char *case_id)
+{
+	struct seal_ad ad = { "cases", "display", case_id };
+	return ad;
+}
+
+int case_display_seal(const struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES],
+		      const json_t *person, unsigned char out[CASE_DISPLAY_SEALED], size_t *len)
+{
+	char name[CASE_DISPLAY_MAX] = "";
+	if (json_is_object(person))
+		person_name(person, name, sizeof(name));
+	size_t n = strlen(name);
+	struct seal_ad ad = display_ad(case_id);
+	int rc = seal_encrypt(out, (const unsigned char *)name, n, &ad, keyring_version(c->app->kr), dek);
+	sodium_memzero(name, sizeof(name));
+	*len = seal_len(n);
+	return rc < 0 ? ERR_FAIL : 0;
+}
+
+int case_display_put(struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES], const json_t *person)
+{
+	unsigned char sealed[CASE_DISPLAY_SEALED];
+	size_t len;
+	struct store_stmt *st;
+	if (case_display_seal(c, case_id, dek, person, sealed, &len) < 0 ||
+	    store_prepare(c->db, &st, "UPDATE cases SET display = ? WHERE id = ?") < 0)
+		return ERR_FAIL;
+	store_bind_blob(st, 1, sealed, len);
+	store_bind_text(st, 2, case_id);
+	int rc = store_step(st);
+	store_finalize(st);
+	return rc < 0 ? ERR_FAIL : 0;
+}
+
+/* Open a sealed list name into name (size >= CASE_DISPLAY_MAX). */
+static int display_open(const struct case_row *cr, const unsigned char dek[DEK_BYTES], const unsigned char *sealed,
+			size_t len, char *name, size_t size)
+{
+	size_t n = 0;
+	struct seal_ad ad = display_ad(cr->id);
+	if (len < SEAL_OVERHEAD || len - SEAL_OVERHEAD >= size ||
+	    seal_decrypt((unsigned char *)name, &n, sealed, len, &ad, seal_key_version(sealed, len), dek) < 0) {
+		log_error("case list name does not open", "case=%s", cr->id);
+		return ERR_CRYPTO;
+	}
+	name[n] = '\0';
+	return 0;
+}
+
+int case_display_upgrade(struct ctx *c, void (*progress)(long done, long total))
+{
+	struct store_stmt *st;
+	if (store_prepare(c->db, &st, "SELECT COUNT(*) FROM cases WHERE display IS NULL AND dek IS NOT NULL") < 0)
+		return ERR_FAIL;
+	int rc = store_step(st);
+	long total = rc == STORE_ROW ? (long)store_column_int64(st, 0) : 0;
+	store_finalize(st);
+	if (rc < 0)
+		return ERR_FAIL;
+	enum { PAGE = 500 };
+	struct case_row *rows = total ? calloc(PAGE, sizeof(*rows)) : NULL;
+	char after[ID_HEX_LEN + 1] = "";
+	long done = 0;
+	rc = !total ? 0 : rows ? 0 : ERR_NOMEM;
+	while (total && rc == 0) {
+		if (store_begin(c->db) < 0 ||
+		    store_prepare(c->db, &st, "SELECT " CASE_COLS " FROM cases WHERE display IS NULL AND "
+					      "dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?") < 0) {
+			rc = ERR_FAIL;
+			break;
+		}
+		store_bind_text(st, 1, after);
+		store_bind_int64(st, 2, PAGE);
+		int got = 0, src;
+		while ((src = store_step(st)) == STORE_ROW && got < PAGE)
+			case_row_read(st, &rows[got++]);
+		store_finalize(st);
+		rc = src < 0 ? src : 0;
+		for (int i = 0; rc == 0 && i < got; i++) {
+			unsigned char dek[DEK_BYTES];
+			json_t *person = NULL;
+			rc = case_dek_open(c, &rows[i], dek);
+			if (rc == 0)
+				rc = person_sealed(c, &rows[i], dek, &person);
+			if (rc == 0)
+				rc = case_display_put(c, rows[i].id, dek, person);
+			json_decref(person);
+			sodium_memzero(dek, sizeof(dek));
+		}
+		if (rc == 0 && store_commit(c->db) < 0)
+			rc = ERR_FAIL;
+		if (rc < 0) {
+			store_rollback(c->db);
+			break;
+		}
+		long before = done;
+		done += got;
+		if (progress && done && (done / 10000 != before / 10000 || got < PAGE))
+			progress(done, total);
+		if (got < PAGE)
+			break;
+		case_copy(after, sizeof(after), rows[got - 1].id);
+	}
+	free(rows);
+	return rc;
+}
+
+/* A list row: plain columns, and the name sealed beside them (or, without it, from the person record). */
+static json_t *summary(struct ctx *c, const struct case_row *cr, const unsigned char *display, size_t display_len)
 {
 	unsigned char dek[DEK_BYTES];
-	char name[512] = "";
+	char name[CASE_DISPLAY_MAX] = "";
 	if (case_dek_open(c, cr, dek) < 0)
 		return NULL;
 	json_t *person = NULL;
-	int rc = person_sealed(c, cr, dek, &person);
+	int rc = display ? display_open(cr, dek, display, display_len, name, sizeof(name))
+			 : person_sealed(c, cr, dek, &person);
 	sodium_memzero(dek, sizeof(dek));
 	if (rc == 0 && person)
 		person_name(person, name, sizeof(name));
 	json_decref(person);
 	if (rc < 0)
 		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "ref", cr->ref, "status", cr->status,
+	json_t *sum = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I}", "ref", cr->ref, "status", cr->status,
 			 "org_id", cr->org_id, "assigned_to", case_str_or_null(cr->assigned_to), "name", name,
 			 "created_at", (json_int_t)cr->created_at, "updated_at", (json_int_t)cr->updated_at);
+	sodium_memzero(name, sizeof(name));
+	return sum;
 }
 
 /* ---- search ---- */
+
+enum { DISPLAY_COL = 11 };   /* the column after CASE_COLS in the statements of summaries() */
 
 static bool ref_like(const char *q)
 {
@@ -108,24 +225,36 @@ static bool ref_like(const char *q)
 }
 
 /*
- * Step st (selecting CASE_COLS, parameters bound, LIMIT limit + 1 when the
- * caller pages) and append the summaries of its first limit rows to items.
+ * Step st (selecting CASE_COLS and the sealed list name, DISPLAY_COL;
+ * parameters bound, LIMIT limit + 1 when the caller pages) and append the
+ * summaries of its first limit rows to items.
  * When there are more rows and cursor is not NULL, cursor gets the position
  * after the last one shown ("created_at:id"); else it is left "".
  */
 static int summaries(struct ctx *c, struct store_stmt *st, int limit, json_t *items, char cursor[64])
 {
 	struct case_row *rows = xcalloc((size_t)limit + 1, sizeof(*rows));
+	struct display { unsigned char sealed[CASE_DISPLAY_SEALED]; size_t len; } *names =
+		xcalloc((size_t)limit + 1, sizeof(*names));
 	int rc, got = 0;
-	if (!rows) {
+	if (!rows || !names) {
+		free(rows);
+		free(names);
 		store_finalize(st);
 		return ERR_NOMEM;
 	}
-	while ((rc = store_step(st)) == STORE_ROW && got <= limit)
+	while ((rc = store_step(st)) == STORE_ROW && got <= limit) {
+		size_t len = 0;
+		const void *sealed = store_column_blob(st, DISPLAY_COL, &len);
+		if (sealed && len <= sizeof(names[got].sealed)) {
+			memcpy(names[got].sealed, sealed, len);
+			names[got].len = len;
+		}
 		case_row_read(st, &rows[got++]);
+	}
 	store_finalize(st);
 	for (int i = 0; rc >= 0 && i < got && i < limit; i++) {
-		json_t *sum = summary(c, &rows[i]);
+		json_t *sum = summary(c, &rows[i], names[i].len ? names[i].sealed : NULL, names[i].len);
 		if (!sum) {
 			rc = ERR_FAIL;
 			break;
@@ -138,6 +267,7 @@ static int summaries(struct ctx *c, struct store_stmt *st, int limit, json_t *it
 			snprintf(cursor, 64, "%lld:%s", (long long)rows[limit - 1].created_at, rows[limit - 1].id);
 	}
 	free(rows);
+	free(names);
 	return rc < 0 ? rc : 0;
 }
 
@@ -204,7 +334,7 @@ int case_search(struct ctx *c, const char *q, int limit, json_t **items)
 	char sql[4096];
 	int rc = 0;
 	if (ref_like(q)) {
-		snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND %s AND ref = ? "
+		snprintf(sql, sizeof(sql), "SELECT " CASE_COLS ", display FROM cases WHERE dek IS NOT NULL AND %s AND ref = ? "
 			 "ORDER BY created_at DESC, id DESC LIMIT ?", reach);
 		struct store_stmt *st;
 		int k;
@@ -274,7 +404,7 @@ int case_search(struct ctx *c, const char *q, int limit, json_t **items)
 	 * created_at, case_id) and stop at the page's end; the CROSS JOIN keeps
 	 * SQLite on that order.
 	 */
-	static const char one[] = "SELECT " CASE_COLS_Q " FROM case_blind b CROSS JOIN cases WHERE b.kind = '%s' "
+	static const char one[] = "SELECT " CASE_COLS_Q ", cases.display FROM case_blind b CROSS JOIN cases WHERE b.kind = '%s' "
 				  "AND b.value = ? AND cases.id = b.case_id AND dek IS NOT NULL AND %s "
 				  "ORDER BY b.created_at DESC, b.case_id DESC LIMIT ?";
 	if (has_doc) {
@@ -286,7 +416,7 @@ int case_search(struct ctx *c, const char *q, int limit, json_t **items)
 		rc = search_run(c, sql, bi, 1, reach_bind, limit, *items, seen);
 	} else if (rc == 0 && nb > 1) {
 		/* Several look-ups: intersect them (each is small), then order what is left. */
-		size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS_Q " FROM (");
+		size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS_Q ", cases.display FROM (");
 		for (int i = 0; i < nb; i++)
 			n += (size_t)snprintf(sql + n, sizeof(sql) - n,
 					      "%sSELECT case_id FROM case_blind WHERE kind = '%s' AND value = ?",
@@ -325,7 +455,7 @@ int case_list(struct ctx *c, const struct case_filter *f, int limit, json_t **it
 	const char *reach_bind;
 	const char *reach = reach_sql(c, sc, &reach_bind);
 	char sql[1024];
-	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND %s",
+	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS ", display FROM cases WHERE dek IS NOT NULL AND %s",
 				    reach);
 	if (f->status)
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n, " AND status = ?");

@@ -88,6 +88,17 @@ int case_items_rewrite(struct ctx *c, const struct registry *r, const char *case
 int case_item_meta_put(struct ctx *c, const char *case_id, const char *entity, int item);
 /* Add recorded_by / recorded_at to the consents of out. */
 int case_item_meta_read(struct ctx *c, const char *case_id, json_t *out);
+/*
+ * The list name of a case ("Given Middle Family (Latin twins)" of the person
+ * record, "" without one), sealed with the case's data key for cases.display
+ * (migration 0022). case_display_seal writes it into out; case_display_put
+ * stores it on the row (inside the caller's transaction).
+ */
+#define CASE_DISPLAY_MAX 512
+#define CASE_DISPLAY_SEALED (SEAL_OVERHEAD + CASE_DISPLAY_MAX)
+int case_display_seal(const struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES],
+		      const json_t *person, unsigned char out[CASE_DISPLAY_SEALED], size_t *len);
+int case_display_put(struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES], const json_t *person);
 struct seal_ad case_record_ad(const char *entity, const char *case_id, int item, char *row, size_t size);
 void case_copy(char *dst, size_t size, const char *src);
 json_t *case_str_or_null(const char *s);
