@@ -411,18 +411,21 @@ describe(`[${BACKEND}] referrals`, () => {
       const firstDue = wl.findIndex((x) => !x.kind.endsWith('overdue'));
       assert.ok(wl.slice(firstDue).every((x) => !x.kind.endsWith('overdue')));
     }
-    // Paging one item at a time visits the same items in the same order.
-    const whole = await listAll(coord2, '/worklist');
-    const paged = [];
-    let cursor = null;
-    for (let i = 0; i < whole.length + 2; i++) {
-      const r = await coord2.get('/worklist', { query: cursor ? { limit: '1', cursor } : { limit: '1' } });
-      assert.equal(r.status, 200, r.text);
-      paged.push(...r.json.items);
-      cursor = r.json.next_cursor;
-      if (!cursor) break;
+    // Paging one item at a time visits the same items in the same order: the country's list, and
+    // an organisation's (its received and sent referrals, merged and cut to the page).
+    for (const c of [coord2, cm2, shelter2]) {
+      const whole = await listAll(c, '/worklist');
+      const paged = [];
+      let cursor = null;
+      for (let i = 0; i < whole.length + 2; i++) {
+        const r = await c.get('/worklist', { query: cursor ? { limit: '1', cursor } : { limit: '1' } });
+        assert.equal(r.status, 200, r.text);
+        paged.push(...r.json.items);
+        cursor = r.json.next_cursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(paged.map((x) => `${x.kind}:${x.ref}:${x.referral_id}`), whole.map((x) => `${x.kind}:${x.ref}:${x.referral_id}`));
     }
-    assert.deepEqual(paged.map((x) => `${x.kind}:${x.ref}:${x.referral_id}`), whole.map((x) => `${x.kind}:${x.ref}:${x.referral_id}`));
     // The overview counts them.
     const ov = (await coord2.get('/referrals/overview')).json;
     assert.ok(ov.overdue >= 2);

@@ -18,8 +18,9 @@
  * Their part is read from referrals alone in (next_due, id) order, the
  * cursor applied there, each part with its own LIMIT: the country's on
  * referrals_due, an organisation's received ones on referrals_to and its
- * sent ones on referrals_from; only the page's rows are then joined to
- * cases. So no list joins or sorts all the open referrals in its reach
+ * sent ones on referrals_from; the parts together are cut to the page again
+ * (their order is the list's: grp and due_at follow next_due, rid is the
+ * id), and only those rows are then joined to cases. So no list joins or sorts all the open referrals in its reach
  * (bench/referrals.sh: 100,000 open referrals).
  *
  * The decisions and screenings are aggregated only for the cases in the
@@ -100,7 +101,7 @@ static const char worklist_sql[] =
 	"   ELSE CASE WHEN r.next_due < ? THEN 'referral_answer_overdue' ELSE 'referral_answer_due' END END AS kind,"
 	"  c.ref AS ref, r.to_org AS org_id, r.next_due / 86400 AS due_day,"
 	"  CASE WHEN r.next_due < ? THEN 0 ELSE 1 END AS grp, r.next_due AS due_at, r.id AS rid"
-	"  FROM (%s) r JOIN cases c ON c.id = r.case_id"
+	"  FROM (SELECT * FROM (%s) u ORDER BY next_due, id LIMIT %d) r JOIN cases c ON c.id = r.case_id"
 	" ) x%s"
 	" ORDER BY grp, due_at, rid, kind, ref LIMIT %d";
 
@@ -238,8 +239,8 @@ int ident_worklist(struct ctx *c, const char *cursor, int limit, json_t **items,
 	else
 		snprintf(parts, sizeof(parts), RSEL " AND created_by = ?%s" RTAIL " a", cur_part, limit + 1);
 	char sql[sizeof(worklist_sql) + sizeof(parts) + sizeof(cursor_sql) + 2 * sizeof(reach_ids) + 128];
-	snprintf(sql, sizeof(sql), worklist_sql, reach_ids, reach_ids, reach, parts, has_cursor ? cursor_sql : "",
-		 limit + 1);
+	snprintf(sql, sizeof(sql), worklist_sql, reach_ids, reach_ids, reach, parts, limit + 1,
+		 has_cursor ? cursor_sql : "", limit + 1);
 	struct store_stmt *st;
 	if (store_prepare(c->db, &st, sql) < 0)
 		return ERR_FAIL;
