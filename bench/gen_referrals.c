@@ -345,16 +345,17 @@ static int insert_referrals(struct ctx *c, const struct case_handle *h, const st
 		n_moves += rs[made].moves + 1;
 	}
 	struct store_stmt *st;
-	if (rc == 0 && (rc = run(c, multi_insert("INSERT INTO referrals (id, case_id, from_org, to_org, created_by,"
-						 " created_at, urgency, services, profile, fields, reason, consent,"
-						 " override_reason, override_by, state, ack_due, answer_due, next_due,"
-						 " planned_start, updated_at, version)", 21, k), &st)) == 0) {
+	if (rc == 0 && (rc = run(c, multi_insert("INSERT INTO referrals (id, case_id, case_ref, from_org, to_org,"
+						 " created_by, created_at, urgency, services, profile, fields, reason,"
+						 " consent, override_reason, override_by, state, ack_due, answer_due,"
+						 " next_due, planned_start, updated_at, version)", 22, k), &st)) == 0) {
 		int b = 1;
 		for (int i = 0; i < k; i++) {
 			const struct plan *p = &plans[i];
 			const struct prepared *r = &rs[i];
 			store_bind_text(st, b++, r->id);
 			store_bind_text(st, b++, h->id);
+			store_bind_text(st, b++, h->ref);
 			store_bind_text(st, b++, sender->id);
 			store_bind_text(st, b++, parties[p->to].id);
 			store_bind_text(st, b++, sender->user_id);

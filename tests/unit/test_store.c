@@ -353,6 +353,40 @@ static void test_migrate_case_tables(void **state)
 	store_close(db);
 }
 
+/*
+ * 0022 adds the sealed list name of cases (NULL for the cases before it,
+ * which the partial index finds for case_display_upgrade) and 0023 the case
+ * reference on each referral, filled from the case for those made before.
+ */
+static void test_migrate_display_and_referral_ref(void **state)
+{
+	const struct fixture *fx = *state;
+	struct store *db = open_db(fx);
+	assert_int_equal(store_migrate_to(db, 21), 0);
+	assert_int_equal(store_exec(db,
+		"INSERT INTO orgs (id, name_ar, name_en, org_type, country, created_at, updated_at) "
+		"VALUES ('o1', 'منظمة', 'Org', 'ngo', 'BH', 1, 1), ('o2', 'مأوى', 'Shelter', 'ngo', 'BH', 1, 1);"
+		"INSERT INTO users (id, org_id, username, display_name, roles, password_hash, created_at, updated_at) "
+		"VALUES ('u1', 'o1', 'u1', 'U', 'case_manager', 'x', 1, 1);"
+		"INSERT INTO cases (id, ref, org_id, created_by, status, dek, created_at, updated_at) "
+		"VALUES ('c1', 'BH-2026-00001', 'o1', 'u1', 'Active', 'k1', 1, 1), "
+		"('c2', 'BH-2026-00002', 'o1', 'u1', 'Active', 'k2', 2, 2), "
+		"('c3', 'BH-2026-00003', 'o1', 'u1', 'Erased', NULL, 3, 3);"
+		"INSERT INTO referrals (id, case_id, from_org, to_org, created_by, created_at, urgency, services, "
+		"profile, fields, reason, consent, state, ack_due, answer_due, next_due, updated_at) VALUES "
+		"('r1', 'c2', 'o1', 'o2', 'u1', 5, 'urgent', 'Health', 'health', 'x', 'ab', 'given', 'sent', 9, 9, 9, 5), "
+		"('r2', 'c1', 'o1', 'o2', 'u1', 6, 'urgent', 'Health', 'health', 'x', 'ab', 'given', 'sent', 9, 9, 9, 6);"), 0);
+	assert_int_equal(store_migrate(db), 0);
+	char got[256];
+	query_list(db, "SELECT id || '=' || case_ref FROM referrals ORDER BY id", got, sizeof(got));
+	assert_string_equal(got, "r1=BH-2026-00002,r2=BH-2026-00001");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM cases WHERE display IS NOT NULL"), 0);
+	query_list(db, "SELECT id FROM cases WHERE display IS NULL AND dek IS NOT NULL ORDER BY id", got, sizeof(got));
+	assert_string_equal(got, "c1,c2");
+	assert_int_equal(store_integrity_check(db), 0);
+	store_close(db);
+}
+
 struct migrate_race {
 	const struct fixture *fx;
 	int rc;
@@ -978,6 +1012,7 @@ static void test_pg_statement_cache_reconnect(void **state)
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_migrate_concurrent, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_migrate_case_tables, setup, teardown), \
+		cmocka_unit_test_setup_teardown(test_migrate_display_and_referral_ref, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_conflict, setup, teardown), \
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown), \

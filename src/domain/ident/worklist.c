@@ -20,7 +20,8 @@
  * referrals_due, an organisation's received ones on referrals_to and its
  * sent ones on referrals_from; the parts together are cut to the page again
  * (their order is the list's: grp and due_at follow next_due, rid is the
- * id), and only those rows are then joined to cases. So no list joins or sorts all the open referrals in its reach
+ * id). A referral carries its case's reference (migration 0023), so no
+ * case is looked up for it. So no list joins or sorts all the open referrals in its reach
  * (bench/referrals.sh: 100,000 open referrals).
  *
  * The decisions and screenings are aggregated only for the cases in the
@@ -99,9 +100,9 @@ static const char worklist_sql[] =
 	"  SELECT CASE WHEN r.state = 'sent' THEN"
 	"   CASE WHEN r.next_due < ? THEN 'referral_ack_overdue' ELSE 'referral_ack_due' END"
 	"   ELSE CASE WHEN r.next_due < ? THEN 'referral_answer_overdue' ELSE 'referral_answer_due' END END AS kind,"
-	"  c.ref AS ref, r.to_org AS org_id, r.next_due / 86400 AS due_day,"
+	"  r.case_ref AS ref, r.to_org AS org_id, r.next_due / 86400 AS due_day,"
 	"  CASE WHEN r.next_due < ? THEN 0 ELSE 1 END AS grp, r.next_due AS due_at, r.id AS rid"
-	"  FROM (SELECT * FROM (%s) u ORDER BY next_due, id LIMIT %d) r JOIN cases c ON c.id = r.case_id"
+	"  FROM (SELECT * FROM (%s) u ORDER BY next_due, id LIMIT %d) r"
 	" ) x%s"
 	" ORDER BY grp, due_at, rid, kind, ref LIMIT %d";
 
@@ -112,7 +113,7 @@ static const char worklist_sql[] =
  * then plans the statement once per connection (a generic plan knows the
  * limit) instead of planning it again on each run.
  */
-#define RSEL "SELECT * FROM (SELECT id, case_id, to_org, state, next_due FROM referrals WHERE next_due < ?"
+#define RSEL "SELECT * FROM (SELECT id, case_ref, to_org, state, next_due FROM referrals WHERE next_due < ?"
 #define RCUR " AND next_due >= ? AND (next_due > ? OR id > ?) AND (? = 0 OR next_due >= ?)"
 #define RTAIL " ORDER BY next_due, id LIMIT %d)"
 

@@ -15,11 +15,11 @@
 #include "../../core/clock.h"
 #include "../directory/directory.h"
 
-#define ROW_COLS "r.id, r.case_id, c.ref, r.from_org, r.to_org, fo.name_en, fo.name_ar, o.name_en, o.name_ar," \
+#define ROW_COLS "r.id, r.case_id, r.case_ref, r.from_org, r.to_org, fo.name_en, fo.name_ar, o.name_en, o.name_ar," \
 		 " r.created_by, r.urgency, r.services, r.profile, r.fields, r.consent, r.override_by, r.state," \
 		 " r.planned_start, r.decline_reason, r.outcome, r.created_at, r.ack_due, r.answer_due, r.next_due," \
 		 " r.updated_at, r.version"
-#define ROW_FROM " FROM referrals r JOIN cases c ON c.id = r.case_id JOIN orgs fo ON fo.id = r.from_org" \
+#define ROW_FROM " FROM referrals r JOIN orgs fo ON fo.id = r.from_org" \
 		 " JOIN orgs o ON o.id = r.to_org"
 
 void referral_copy(char *dst, size_t size, const char *src)
@@ -511,7 +511,7 @@ int referral_list(struct ctx *c, const struct referral_filter *f, int limit, jso
 		binds[nb++] = referral_state_name(state);
 	}
 	if (f->case_ref) {
-		buf_puts(&sql, " AND c.ref = ?");
+		buf_puts(&sql, " AND r.case_id IN (SELECT id FROM cases WHERE ref = ?)");
 		binds[nb++] = f->case_ref;
 	}
 	if (f->org) {

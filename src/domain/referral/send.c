@@ -167,13 +167,15 @@ static int insert_referral(struct ctx *c, const struct referral_row *r, const ch
 		rc = referral_seal(c, r->case_id, "referrals", "override_reason", r->id, override, &osealed, &olen);
 	struct store_stmt *st;
 	if (rc == 0 && (rc = store_prepare(c->db, &st,
-					   "INSERT INTO referrals (id, case_id, from_org, to_org, created_by, created_at,"
-					   " urgency, services, profile, fields, reason, consent, override_reason,"
-					   " override_by, state, ack_due, answer_due, next_due, updated_at, version)"
-					   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?, 1)")) == 0) {
+					   "INSERT INTO referrals (id, case_id, case_ref, from_org, to_org, created_by,"
+					   " created_at, urgency, services, profile, fields, reason, consent,"
+					   " override_reason, override_by, state, ack_due, answer_due, next_due, updated_at,"
+					   " version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, ?, ?, ?,"
+					   " 1)")) == 0) {
 		int k = 1;
 		store_bind_text(st, k++, r->id);
 		store_bind_text(st, k++, r->case_id);
+		store_bind_text(st, k++, r->case_ref);
 		store_bind_text(st, k++, r->from_org);
 		store_bind_text(st, k++, r->to_org);
 		store_bind_text(st, k++, r->created_by);
