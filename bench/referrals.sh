@@ -27,7 +27,10 @@
 # Environment: BENCH_REFERRALS=N (default 100000; 0 skips this script),
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRITE_REFERENCE=1, IHALA_BIN, GEN_REFERRALS_BIN.
-# Remove build/bench/referrals-N* to make the data again.
+# Remove build/bench/referrals-N* to make the data again, and after a schema
+# change: a data set made by an older binary is migrated at every run (on
+# PostgreSQL it is restored from its dump first), and a migration that
+# rewrites rows leaves dead rows and a busy autovacuum in the measured runs.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
