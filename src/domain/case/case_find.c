@@ -131,62 +131,24 @@ static int display_open(const struct case_row *cr, const unsigned char dek[DEK_B
 	return 0;
 }
 
+/* Seal the list name of one case from its person record. */
+static int display_one(struct ctx *c, const struct case_row *cr)
+{
+	unsigned char dek[DEK_BYTES];
+	json_t *person = NULL;
+	int rc = case_dek_open(c, cr, dek);
+	if (rc == 0)
+		rc = person_sealed(c, cr, dek, &person);
+	if (rc == 0)
+		rc = case_display_put(c, cr->id, dek, person);
+	json_decref(person);
+	sodium_memzero(dek, sizeof(dek));
+	return rc;
+}
+
 int case_display_upgrade(struct ctx *c, void (*progress)(long done, long total))
 {
-	struct store_stmt *st;
-	if (store_prepare(c->db, &st, "SELECT COUNT(*) FROM cases WHERE display IS NULL AND dek IS NOT NULL") < 0)
-		return ERR_FAIL;
-	int rc = store_step(st);
-	long total = rc == STORE_ROW ? (long)store_column_int64(st, 0) : 0;
-	store_finalize(st);
-	if (rc < 0)
-		return ERR_FAIL;
-	enum { PAGE = 500 };
-	struct case_row *rows = total ? calloc(PAGE, sizeof(*rows)) : NULL;
-	char after[ID_HEX_LEN + 1] = "";
-	long done = 0;
-	rc = !total ? 0 : rows ? 0 : ERR_NOMEM;
-	while (total && rc == 0) {
-		if (store_begin(c->db) < 0 ||
-		    store_prepare(c->db, &st, "SELECT " CASE_COLS " FROM cases WHERE display IS NULL AND "
-					      "dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?") < 0) {
-			rc = ERR_FAIL;
-			break;
-		}
-		store_bind_text(st, 1, after);
-		store_bind_int64(st, 2, PAGE);
-		int got = 0, src;
-		while ((src = store_step(st)) == STORE_ROW && got < PAGE)
-			case_row_read(st, &rows[got++]);
-		store_finalize(st);
-		rc = src < 0 ? src : 0;
-		for (int i = 0; rc == 0 && i < got; i++) {
-			unsigned char dek[DEK_BYTES];
-			json_t *person = NULL;
-			rc = case_dek_open(c, &rows[i], dek);
-			if (rc == 0)
-				rc = person_sealed(c, &rows[i], dek, &person);
-			if (rc == 0)
-				rc = case_display_put(c, rows[i].id, dek, person);
-			json_decref(person);
-			sodium_memzero(dek, sizeof(dek));
-		}
-		if (rc == 0 && store_commit(c->db) < 0)
-			rc = ERR_FAIL;
-		if (rc < 0) {
-			store_rollback(c->db);
-			break;
-		}
-		long before = done;
-		done += got;
-		if (progress && done && (done / 10000 != before / 10000 || got < PAGE))
-			progress(done, total);
-		if (got < PAGE)
-			break;
-		case_copy(after, sizeof(after), rows[got - 1].id);
-	}
-	free(rows);
-	return rc;
+	return case_upgrade_each(c, "display IS NULL AND dek IS NOT NULL", 500, display_one, NULL, progress);
 }
 
 /* A list row: plain columns, and the name sealed beside them (or, without it, from the person record). */

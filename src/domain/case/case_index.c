@@ -247,47 +247,36 @@ static int reindex_case(struct ctx *c, const struct registry *r, const struct ca
 	return rc;
 }
 
-int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total))
+int case_upgrade_each(struct ctx *c, const char *where, int page, int (*fn)(struct ctx *c, const struct case_row *cr),
+		      int (*last)(struct ctx *c), void (*progress)(long done, long total))
 {
-	const struct registry *r = registry_get();
-	int64_t version = count_where(c, "SELECT version FROM search_index");
-	if (version < 0 || !r)
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM cases WHERE %s", where);
+	int64_t total = count_where(c, sql);
+	if (total < 0)
 		return ERR_FAIL;
-	if (version >= CASE_SEARCH_INDEX_VERSION)
-		return 0;
-	int64_t total = count_where(c, "SELECT COUNT(*) FROM cases WHERE dek IS NOT NULL");
-	enum { PAGE = 200 };
-	struct case_row *rows = calloc(PAGE, sizeof(*rows));
+	snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE %s AND id > ? ORDER BY id LIMIT ?", where);
+	struct case_row *rows = calloc((size_t)page, sizeof(*rows));
 	char after[ID_HEX_LEN + 1] = "";
 	long done = 0;
 	int rc = rows ? 0 : ERR_NOMEM;
 	while (rc == 0) {
 		struct store_stmt *st;
-		if (store_begin(c->db) < 0 ||
-		    store_prepare(c->db, &st, "SELECT " CASE_COLS " FROM cases WHERE dek IS NOT NULL AND id > ? "
-					      "ORDER BY id LIMIT ?") < 0) {
+		if (store_begin(c->db) < 0 || store_prepare(c->db, &st, sql) < 0) {
 			rc = ERR_FAIL;
 			break;
 		}
 		store_bind_text(st, 1, after);
-		store_bind_int64(st, 2, PAGE);
+		store_bind_int64(st, 2, page);
 		int got = 0, src;
-		while ((src = store_step(st)) == STORE_ROW && got < PAGE)
+		while ((src = store_step(st)) == STORE_ROW && got < page)
 			case_row_read(st, &rows[got++]);
 		store_finalize(st);
 		rc = src < 0 ? src : 0;
 		for (int i = 0; rc == 0 && i < got; i++)
-			rc = reindex_case(c, r, &rows[i]);
-		if (rc == 0 && got < PAGE) {
-			struct store_stmt *up;
-			if (store_prepare(c->db, &up, "UPDATE search_index SET version = ?") < 0) {
-				rc = ERR_FAIL;
-			} else {
-				store_bind_int64(up, 1, CASE_SEARCH_INDEX_VERSION);
-				rc = store_step(up) < 0 ? ERR_FAIL : 0;
-				store_finalize(up);
-			}
-		}
+			rc = fn(c, &rows[i]);
+		if (rc == 0 && got < page && last)
+			rc = last(c);
 		if (rc == 0 && store_commit(c->db) < 0)
 			rc = ERR_FAIL;
 		if (rc < 0) {
@@ -296,12 +285,38 @@ int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long to
 		}
 		long before = done;
 		done += got;
-		if (progress && (done / 10000 != before / 10000 || got < PAGE))
+		if (progress && done && (done / 10000 != before / 10000 || got < page))
 			progress(done, (long)total);
-		if (got < PAGE)
+		if (got < page)
 			break;
 		case_copy(after, sizeof(after), rows[got - 1].id);
 	}
 	free(rows);
 	return rc;
+}
+
+static int reindex_one(struct ctx *c, const struct case_row *cr)
+{
+	return reindex_case(c, registry_get(), cr);
+}
+
+static int search_index_done(struct ctx *c)
+{
+	struct store_stmt *up;
+	if (store_prepare(c->db, &up, "UPDATE search_index SET version = ?") < 0)
+		return ERR_FAIL;
+	store_bind_int64(up, 1, CASE_SEARCH_INDEX_VERSION);
+	int rc = store_step(up) < 0 ? ERR_FAIL : 0;
+	store_finalize(up);
+	return rc;
+}
+
+int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long total))
+{
+	int64_t version = count_where(c, "SELECT version FROM search_index");
+	if (version < 0 || !registry_get())
+		return ERR_FAIL;
+	if (version >= CASE_SEARCH_INDEX_VERSION)
+		return 0;
+	return case_upgrade_each(c, "dek IS NOT NULL", 200, reindex_one, search_index_done, progress);
 }

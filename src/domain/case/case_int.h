@@ -99,6 +99,16 @@ int case_item_meta_read(struct ctx *c, const char *case_id, json_t *out);
 int case_display_seal(const struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES],
 		      const json_t *person, unsigned char out[CASE_DISPLAY_SEALED], size_t *len);
 int case_display_put(struct ctx *c, const char *case_id, const unsigned char dek[DEK_BYTES], const json_t *person);
+/*
+ * The one-time upgrades of every case (case.h: the search index, the list
+ * names): run fn on each case whose row matches where (SQL over cases,
+ * without parameters), in id order, in transactions of page cases; last (may
+ * be NULL) runs in the final one. progress gets (done, total) every 10,000
+ * cases and at the end, never when there was nothing to do. 0 or the first
+ * failure, whose transaction is rolled back (the next open goes on).
+ */
+int case_upgrade_each(struct ctx *c, const char *where, int page, int (*fn)(struct ctx *c, const struct case_row *cr),
+		      int (*last)(struct ctx *c), void (*progress)(long done, long total));
 struct seal_ad case_record_ad(const char *entity, const char *case_id, int item, char *row, size_t size);
 void case_copy(char *dst, size_t size, const char *src);
 json_t *case_str_or_null(const char *s);

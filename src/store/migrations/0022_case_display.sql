@@ -6,4 +6,4 @@
 -- theirs (case_display_upgrade, which needs the key, so it cannot be done in
 -- SQL); the partial index finds those few without a full scan.
 ALTER TABLE cases ADD COLUMN display BLOB;
-CREATE INDEX cases_display_todo ON cases(id) WHERE display IS NULL AND dek IS NOT NULL;
+CREATE INDEX cases_display_unsealed ON cases(id) WHERE display IS NULL AND dek IS NOT NULL;
