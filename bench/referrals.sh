@@ -27,10 +27,11 @@
 # Environment: BENCH_REFERRALS=N (default 100000; 0 skips this script),
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRITE_REFERENCE=1, IHALA_BIN, GEN_REFERRALS_BIN.
-# Remove build/bench/referrals-N* to make the data again, and after a schema
-# change: a data set made by an older binary is migrated at every run (on
-# PostgreSQL it is restored from its dump first), and a migration that
-# rewrites rows leaves dead rows and a busy autovacuum in the measured runs.
+# Remove build/bench/referrals-N* to make the data again. A data set is also
+# made again when the tree's newest migration is not the one it was made at
+# (written in its .complete marker): on PostgreSQL it is restored from its
+# dump and migrated at every run, and a migration that rewrites rows leaves
+# dead rows and a busy autovacuum in the measured runs.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -126,8 +127,10 @@ make_data() {
 	fi
 	t1=$(date +%s)
 	echo "total $((t1 - t0)) s (init and generation)" >>"$data.gen"
-	touch "$data.complete"
+	echo "$SCHEMA" >"$data.complete"
 }
+# made DATA: the data set is there, made at the tree's newest migration.
+made() { [ -f "$1.complete" ] && [ "$(cat "$1.complete")" = "$SCHEMA" ]; }
 
 # A throwaway PostgreSQL (scripts/pg.sh); sets PG_CONN.
 pg_start() {
@@ -198,6 +201,7 @@ for b in $BACKENDS; do
 done
 SQ_DATA=build/bench/referrals-$N
 PG_DATA=build/bench/referrals-$N-pg
+SCHEMA=$(basename "$(ls src/store/migrations/*.sql | sort | tail -n 1)")
 RESTORE_S=-
 if want postgres; then
 	for tool in pg_dump pg_restore psql pg_ctl initdb; do
@@ -209,7 +213,7 @@ fi
 # one is made: the first waits on round trips to the server, the second on
 # the CPU and the disk, and together they take little more than the first.
 GEN_PG_PID=""
-if want postgres && [ ! -f "$PG_DATA.complete" ]; then
+if want postgres && ! made "$PG_DATA"; then
 	(
 		PIDS=()
 		trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; exit 1' TERM
@@ -218,7 +222,7 @@ if want postgres && [ ! -f "$PG_DATA.complete" ]; then
 	GEN_PG_PID=$!
 	PIDS+=("$GEN_PG_PID")
 fi
-if want sqlite && [ ! -f "$SQ_DATA.complete" ]; then
+if want sqlite && ! made "$SQ_DATA"; then
 	make_data sqlite "$SQ_DATA"
 fi
 if [ -n "$GEN_PG_PID" ]; then
