@@ -103,7 +103,7 @@ int case_display_put(struct ctx *c, const char *case_id, const unsigned char dek
  * The one-time upgrades of every case (case.h: the search index, the list
  * names): run fn on each case whose row matches where (SQL over cases,
  * without parameters), in id order, in transactions of page cases; last (may
- * be NULL) runs in the final one. progress gets (done, total) every 10,000
+ * be NULL) runs in the final one. progress is called with (done, total) every 10,000
  * cases and at the end, never when there was nothing to do. 0 or the first
  * failure, whose transaction is rolled back (the next open goes on).
  */
