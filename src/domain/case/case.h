@@ -89,7 +89,8 @@ int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long to
 /*
  * Seal the list name (cases.display, migration 0022) of every case that has
  * none yet, from its person record, in transactions of 500 cases; found
- * through a partial index, so a folder with nothing to do costs one look-up.
+ * through a partial index, so a folder with nothing to do costs two look-ups
+ * of an empty index (the count, and the first page).
  * Called when a data folder is opened; progress as above. 0 or negative
  * (nothing is lost on failure: the next open goes on).
  */
