@@ -15,10 +15,11 @@ describe(`[${BACKEND}] the list name sealed beside the case`, () => {
   let server, cm;
   const refs = {};
 
-  // One SQL statement on the server's own database; its rows, one per line.
+  // One SQL statement on the server's own database; its rows, one per line. The server may be
+  // committing (the audit flusher, twice a second): wait for its lock as the server itself does.
   const sql = (q) => {
     const r = BACKEND === 'sqlite'
-      ? spawnSync('sqlite3', [join(server.dir, 'ihala.db'), q], { encoding: 'utf8' })
+      ? spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(server.dir, 'ihala.db'), q], { encoding: 'utf8' })
       : spawnSync('psql', [server.pg.conninfo, '-Atc', q], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
