@@ -43,6 +43,11 @@ static void display_progress(long done, long total)
 	fprintf(stderr, "ihala: list names sealed for %ld of %ld cases (once, after an upgrade)\n", done, total);
 }
 
+static void doc_progress(long done, long total)
+{
+	fprintf(stderr, "ihala: read copies made for %ld of %ld cases (once, after an upgrade)\n", done, total);
+}
+
 static int app_open(struct app *app, const char *dir, const char *db_override, unsigned pool_size, bool keys)
 {
 	char err[512];
@@ -101,6 +106,9 @@ static int app_open(struct app *app, const char *dir, const char *db_override, u
 	rc = keys ? case_search_index_upgrade(&sys, reindex_progress) : 0;
 	/* After the upgrade that sealed list names beside the cases (migration 0022): seal the older ones once. */
 	int drc = rc < 0 || !keys ? 0 : case_display_upgrade(&sys, display_progress);
+	/* After the upgrade that brought the cases' read copies (migration 0024), or a registry change: make them once. */
+	if (drc == 0 && rc == 0 && keys)
+		drc = case_doc_upgrade(&sys, doc_progress);
 	/* After an upgrade that brought statistics or changed their fields: derive every case's row once. */
 	int src = rc < 0 ? 0 : stats_prepare(sys.db);
 	store_pool_release(app->pool, sys.db);
@@ -109,7 +117,7 @@ static int app_open(struct app *app, const char *dir, const char *db_override, u
 		goto fail;
 	}
 	if (drc < 0) {
-		fprintf(stderr, "ihala: sealing the cases' list names failed (see the log line above)\n");
+		fprintf(stderr, "ihala: sealing the cases' list names or read copies failed (see the log line above)\n");
 		goto fail;
 	}
 	if (src < 0) {

@@ -331,7 +331,8 @@ int case_create_ext(struct ctx *c, const json_t *body, const char *external_ref,
 			goto fail;
 		}
 	}
-	if (stats_touch(c->db, id) < 0 || ctx_audit(c, "case.create", "case", id, "ok") < 0 ||
+	if (case_doc_put(c, r, id, dek) < 0 || stats_touch(c->db, id) < 0 ||
+	    ctx_audit(c, "case.create", "case", id, "ok") < 0 ||
 	    (own_tx && store_commit(c->db) < 0))
 		goto fail;
 	sodium_memzero(dek, sizeof(dek));
@@ -612,7 +613,8 @@ json_t *case_str_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out)
+int case_read_row_doc(struct ctx *c, const struct case_row *cr, const char *registry, const unsigned char *sealed,
+		      size_t len, json_t **out)
 {
 	const struct registry *r = registry_get();
 	*out = NULL;
@@ -620,10 +622,16 @@ int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out)
 		return ERR_FAIL;
 	if (!cr->has_dek || !case_reaches(c, PERM_CASE_READ, cr->org_id, cr->created_by))
 		return ERR_NOT_FOUND;
-	json_t *obj = json_object();
-	int rc = case_values_open(c, r, cr, obj);
-	if (rc == 0)
-		rc = case_item_meta_read(c, cr->id, obj);
+	unsigned char dek[DEK_BYTES];
+	if (case_dek_open(c, cr, dek) < 0)
+		return ERR_CRYPTO;
+	json_t *obj = NULL;
+	int rc = case_doc_open(r, cr, dek, registry, sealed, len, &obj);
+	if (rc == 0) {
+		obj = json_object();
+		rc = obj ? case_values_parts(c, r, cr, dek, obj) : ERR_NOMEM;
+	}
+	sodium_memzero(dek, sizeof(dek));
 	if (rc < 0) {
 		json_decref(obj);
 		return rc;
@@ -641,6 +649,11 @@ int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out)
 	return 0;
 }
 
+int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out)
+{
+	return case_read_row_doc(c, cr, NULL, NULL, 0, out);
+}
+
 int case_get(struct ctx *c, const char *ref, json_t **out)
 {
 	struct case_row cr;
@@ -653,9 +666,24 @@ int case_get(struct ctx *c, const char *ref, json_t **out)
 	 */
 	if (store_begin_read(c->db) < 0)
 		return ERR_FAIL;
-	int rc = case_row_load(c->db, "ref", ref, &cr);
-	if (rc == 0)
-		rc = case_read_row(c, &cr, out);
+	/* The row and its read copy (case_doc.c) in one look-up. */
+	struct store_stmt *st;
+	int rc = store_prepare(c->db, &st,
+			       "SELECT " CASE_COLS_Q ", case_docs.registry, case_docs.doc FROM cases "
+			       "LEFT JOIN case_docs ON case_docs.case_id = cases.id WHERE cases.ref = ?");
+	if (rc == 0) {
+		store_bind_text(st, 1, ref);
+		rc = store_step(st);
+		if (rc == STORE_ROW) {
+			case_row_read(st, &cr);
+			size_t len = 0;
+			const unsigned char *sealed = store_column_blob(st, 12, &len);
+			rc = case_read_row_doc(c, &cr, store_column_text(st, 11), sealed, len, out);
+		} else if (rc >= 0) {
+			rc = ERR_NOT_FOUND;
+		}
+		store_finalize(st);
+	}
 	store_rollback(c->db);
 	if (rc < 0)
 		return rc;

@@ -95,6 +95,14 @@ int case_search_index_upgrade(struct ctx *c, void (*progress)(long done, long to
  * (nothing is lost on failure: the next open goes on).
  */
 int case_display_upgrade(struct ctx *c, void (*progress)(long done, long total));
+/*
+ * Make the read copy (case_docs, migration 0024) of every case that has none,
+ * in transactions of 500 cases, after deleting the copies made under another
+ * field registry. settings.case_docs records the registry once all are made,
+ * so a folder with nothing to do costs one look-up. Called when a data folder
+ * is opened; progress as above. 0 or negative (the next open goes on).
+ */
+int case_doc_upgrade(struct ctx *c, void (*progress)(long done, long total));
 
 /*
  * For modules that attach their own records to a case (screenings,

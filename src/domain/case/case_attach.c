@@ -159,6 +159,7 @@ int case_erase(struct ctx *c, const char *ref)
 		"DELETE FROM case_facts WHERE case_id = ?",
 		"DELETE FROM case_comments WHERE case_id = ?",
 		"DELETE FROM case_item_meta WHERE case_id = ?",
+		"DELETE FROM case_docs WHERE case_id = ?",
 		"UPDATE cases SET dek = NULL, display = NULL, status = 'Erased', updated_at = ?, version = version + 1 WHERE id = ?",
 	};
 	if (store_begin(c->db) < 0)

@@ -96,7 +96,8 @@ static int save(struct ctx *c, struct open_case *oc, int64_t version, const char
 		pb->current_version = oc->row.version;
 		return problem_set(pb, ERR_CONFLICT, "stale_version", "version");
 	}
-	if (case_items_rewrite(c, r, oc->row.id, oc->dek, oc->doc) < 0 || stats_touch(c->db, oc->row.id) < 0 ||
+	if (case_items_rewrite(c, r, oc->row.id, oc->dek, oc->doc) < 0 ||
+	    case_doc_put(c, r, oc->row.id, oc->dek) < 0 || stats_touch(c->db, oc->row.id) < 0 ||
 	    ctx_audit(c, action, "case", oc->row.id, "ok") < 0)
 		goto fail;
 	return 0;   /* the caller may add to the transaction, then commits */
@@ -251,7 +252,9 @@ int case_consent_add(struct ctx *c, const char *ref, const json_t *consent, stru
 	}
 	json_array_append(list, (json_t *)consent);
 	rc = save(c, &oc, oc.row.version, oc.row.assigned_to, "case.consent", pb);
-	if (rc == 0 && case_item_meta_put(c, oc.row.id, "consent", item) < 0) {
+	/* Who recorded it is part of the read copy save() made: make it again. */
+	if (rc == 0 && (case_item_meta_put(c, oc.row.id, "consent", item) < 0 ||
+			case_doc_put(c, r, oc.row.id, oc.dek) < 0)) {
 		store_rollback(c->db);
 		rc = problem_set(pb, ERR_FAIL, "internal", NULL);
 	}

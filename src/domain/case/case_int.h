@@ -66,6 +66,9 @@ void case_row_read(struct store_stmt *st, struct case_row *cr);   /* columns CAS
  * when erased or out of the caller's reach.
  */
 int case_read_row(struct ctx *c, const struct case_row *cr, json_t **out);
+/* The same with the case's read copy (case_doc_open's registry, sealed, len: NULL, NULL, 0 for none). */
+int case_read_row_doc(struct ctx *c, const struct case_row *cr, const char *registry, const unsigned char *sealed,
+		      size_t len, json_t **out);
 /* Open the case's data key into dek; ERR_CRYPTO (logged) when it does not open. */
 int case_dek_open(const struct ctx *c, const struct case_row *cr, unsigned char dek[DEK_BYTES]);
 /* The blind index entries of one entity item (names alone and in pairs, documents, birth years). */
@@ -109,6 +112,21 @@ int case_display_put(struct ctx *c, const char *case_id, const unsigned char dek
  */
 int case_upgrade_each(struct ctx *c, const char *where, int page, int (*fn)(struct ctx *c, const struct case_row *cr),
 		      int (*last)(struct ctx *c), void (*progress)(long done, long total));
+/*
+ * The read copy of a case (case_doc.c, migration 0024). case_values_parts
+ * reads the values from the parts (case_values_read, then who recorded each
+ * consent): the copy's content, and a read's when there is none.
+ * case_doc_put remakes the copy of case_id from its parts; every write of the
+ * parts calls it last, in its transaction. case_doc_open opens a copy
+ * (registry: its fingerprint, sealed: its bytes, both NULL when there is
+ * none) into *out: 1 when opened, 0 when there is none or it was made under
+ * another registry (read the parts), ERR_CRYPTO when it does not open.
+ */
+int case_values_parts(struct ctx *c, const struct registry *r, const struct case_row *cr,
+		      const unsigned char dek[DEK_BYTES], json_t *out);
+int case_doc_put(struct ctx *c, const struct registry *r, const char *case_id, const unsigned char dek[DEK_BYTES]);
+int case_doc_open(const struct registry *r, const struct case_row *cr, const unsigned char dek[DEK_BYTES],
+		  const char *registry, const unsigned char *sealed, size_t len, json_t **out);
 struct seal_ad case_record_ad(const char *entity, const char *case_id, int item, char *row, size_t size);
 void case_copy(char *dst, size_t size, const char *src);
 json_t *case_str_or_null(const char *s);

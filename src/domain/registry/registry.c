@@ -9,7 +9,9 @@
 #include "registry_int.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +461,19 @@ int registry_parse_named(struct registry **out, const char *const *names, const 
 	}
 	if (check_htcds_unique(&ps, r))
 		goto bad;
+	/* Each file's length before its bytes, so that no two lists of files hash alike. */
+	unsigned char h[REGISTRY_FINGERPRINT_LEN / 2];
+	crypto_generichash_state gs;
+	crypto_generichash_init(&gs, NULL, 0, sizeof h);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char len8[8];
+		for (int b = 0; b < 8; b++)
+			len8[b] = (unsigned char)((uint64_t)lens[i] >> (8 * b));
+		crypto_generichash_update(&gs, len8, sizeof len8);
+		crypto_generichash_update(&gs, (const unsigned char *)files[i], lens[i]);
+	}
+	crypto_generichash_final(&gs, h, sizeof h);
+	sodium_bin2hex(r->fingerprint, sizeof r->fingerprint, h, sizeof h);
 	*out = r;
 	return 0;
 bad:
@@ -539,6 +554,11 @@ const struct registry *registry_get(void)
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
+
+const char *registry_fingerprint(const struct registry *r)
+{
+	return r ? r->fingerprint : "";
+}
 
 size_t registry_entity_count(const struct registry *r)
 {

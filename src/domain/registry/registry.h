@@ -99,6 +99,13 @@ int registry_parse(struct registry **out, const char *const *files, const size_t
 int registry_parse_named(struct registry **out, const char *const *names, const char *const *files,
 			 const size_t *lens, size_t n, char *err, size_t err_size);
 void registry_free(struct registry *r);
+/*
+ * A fingerprint of the data the registry was parsed from (hex, a hash of the
+ * files' bytes in order): what was derived from one registry (the cases' read
+ * copies, case.h) is known stale when it differs. "" for NULL.
+ */
+#define REGISTRY_FINGERPRINT_LEN 32
+const char *registry_fingerprint(const struct registry *r);
 
 const struct entity *registry_entity(const struct registry *r, const char *entity);
 const struct field *registry_field(const struct registry *r, const char *entity, const char *key);

@@ -22,6 +22,7 @@ struct entity_int {
 struct registry {
 	struct entity_int *entities;   /* owned, in the order the files were given */
 	size_t n_entities;
+	char fingerprint[REGISTRY_FINGERPRINT_LEN + 1];   /* hex, of the data files */
 };
 
 /* The field `key` of entity e, or NULL. */
