@@ -52,6 +52,8 @@ static const char usage[] =
 	"smtp_password_file), a sender thread mails each organisation's\n"
 	"notify_email a short notice with a link, never personal data\n"
 	"(docs/admin-guide.md).\n"
+	"Threads: `threads` in DIR/ihala.conf, or `auto`: one per CPU (at least 2)\n"
+	"on SQLite, at least 4 on PostgreSQL.\n"
 	"Exits with status 1 and a message when DIR is not initialised, the port\n"
 	"is taken, or the e-mail settings are incomplete or the password file is\n"
 	"readable by others.\n";
@@ -218,7 +220,8 @@ int cli_serve_main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	/* A connection each for the HTTP threads, the audit flusher and the mail sender. */
-	if (cli_app_open(&app, dir, db, peek.threads + 1 + (mail_enabled(&peek) ? 1 : 0)) < 0) {
+	unsigned threads = config_threads(&peek, db ? db : peek.db);
+	if (cli_app_open(&app, dir, db, threads + 1 + (mail_enabled(&peek) ? 1 : 0)) < 0) {
 		free(cert);
 		free(key);
 		return 1;
@@ -281,7 +284,7 @@ int cli_serve_main(int argc, char **argv)
 	struct http_config hc = {
 		.address = addr,
 		.port = (uint16_t)port,
-		.threads = app.cfg.threads,
+		.threads = threads,
 		.max_body = app.cfg.max_body,
 		.tls_cert_pem = cert,
 		.tls_key_pem = key,

@@ -21,7 +21,7 @@ void config_defaults(struct config *cfg, const char *dir)
 	cfg->session_idle = 1800;
 	cfg->session_absolute = 43200;
 	cfg->session_cache = 10;
-	cfg->threads = 4;
+	cfg->threads = 0;   /* auto: config_threads */
 	cfg->max_body = 1024 * 1024;
 	cfg->max_depth = 32;
 	cfg->checkpoint_every = 1000;
@@ -163,6 +163,10 @@ static int set_key(struct config *cfg, const char *key, const char *val)
 	if (!strcmp(key, "session_cache"))
 		return parse_long(val, 0, 60, &cfg->session_cache);
 	if (!strcmp(key, "threads")) {
+		if (!strcmp(val, "auto")) {
+			cfg->threads = 0;
+			return 0;
+		}
 		if (parse_long(val, 1, 256, &n) < 0)
 			return -1;
 		cfg->threads = (unsigned)n;
@@ -320,16 +324,19 @@ int config_write(const struct config *cfg)
 	/* Keep the SQLite file relative so the folder can be moved or restored. */
 	if (!strncmp(db, cfg->dir, dl) && db[dl] == '/')
 		db += dl + 1;
+	char threads[16] = "auto";
+	if (cfg->threads)
+		snprintf(threads, sizeof(threads), "%u", cfg->threads);
 	buf_printf(&b,
 		   "# ihala configuration; see `ihala serve --help` and docs/admin-guide.md\n"
 		   "db = %s\ndemo = %s\nlisten = %s\nsession_idle = %ld\nsession_absolute = %ld\n"
-		   "session_cache = %ld\nthreads = %u\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
+		   "session_cache = %ld\nthreads = %s\nmax_body = %zu\nmax_depth = %zu\ncheckpoint_every = %u\n"
 		   "# days kept before `ihala retention run` erases; 0 = never\n"
 		   "retention_closed_days = %ld\nretention_closed_referred_days = %ld\n"
 		   "retention_active_days = %ld\n"
 		   "ident_reasonable_grounds_days = %ld\nident_conclusive_days = %ld\nident_reflection_days = %ld\n",
 		   db, cfg->demo ? "true" : "false", cfg->listen, cfg->session_idle,
-		   cfg->session_absolute, cfg->session_cache, cfg->threads, cfg->max_body, cfg->max_depth,
+		   cfg->session_absolute, cfg->session_cache, threads, cfg->max_body, cfg->max_depth,
 		   cfg->checkpoint_every, cfg->retention_closed_days,
 		   cfg->retention_closed_referred_days, cfg->retention_active_days,
 		   cfg->ident_reasonable_grounds_days, cfg->ident_conclusive_days, cfg->ident_reflection_days);
@@ -351,6 +358,25 @@ int config_write(const struct config *cfg)
 	if (close(fd) != 0)
 		rc = ERR_FAIL;
 	return rc;
+}
+
+bool config_db_is_postgres(const char *db)
+{
+	return !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13) || !strncmp(db, "host=", 5);
+}
+
+unsigned config_threads(const struct config *cfg, const char *db)
+{
+	if (cfg->threads)
+		return cfg->threads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > 256)
+		cpus = 256;
+	if (config_db_is_postgres(db))
+		return cpus < 4 ? 4 : (unsigned)cpus;
+	return cpus < 2 ? 2 : (unsigned)cpus;
 }
 
 int config_split_listen(const char *listen, char *addr, size_t addr_size, unsigned *port)

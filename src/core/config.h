@@ -11,7 +11,10 @@
  *	session_absolute = 43200 seconds
  *	session_cache = 10       seconds a server on PostgreSQL may answer from its memory of a
  *	                         checked session (0 to 60; 0 = off; src/auth/session.h)
- *	threads = 4              HTTP worker threads (and database connections)
+ *	threads = auto           HTTP worker threads (and database connections), 1 to 256, or
+ *	                         auto: one per CPU (at least 2) on SQLite, where a request waits
+ *	                         for nothing but the CPU; one per CPU (at least 4) on PostgreSQL
+ *	                         (config_threads; docs/benchmarks.md, session 11)
  *	max_body = 1048576       bytes
  *	max_depth = 32           JSON nesting
  *	checkpoint_every = 1000  audit rows between signed checkpoints
@@ -69,7 +72,7 @@ struct config {
 	long session_idle;
 	long session_absolute;
 	long session_cache;      /* seconds; 0: off (PostgreSQL servers only) */
-	unsigned threads;
+	unsigned threads;        /* 0: auto (config_threads) */
 	size_t max_body;
 	size_t max_depth;
 	unsigned checkpoint_every;
@@ -111,6 +114,10 @@ void config_defaults(struct config *cfg, const char *dir);
 int config_load(struct config *cfg, const char *dir, char *err, size_t err_size);
 /* Write cfg as DIR/ihala.conf (new file, 0600). 0 or -1. */
 int config_write(const struct config *cfg);
+/* Is db (config.db, or a --db given instead) a PostgreSQL URL or libpq string? */
+bool config_db_is_postgres(const char *db);
+/* The HTTP worker threads a server on db runs: cfg->threads, or for auto the rule above. */
+unsigned config_threads(const struct config *cfg, const char *db);
 /* Split "ADDR:PORT" or "[v6]:PORT"; 0 or ERR_INVALID. */
 int config_split_listen(const char *listen, char *addr, size_t addr_size, unsigned *port);
 

@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,10 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	int listen_fd;             /* accepted from by the acceptor thread */
+	int stop_pipe[2];          /* written to stop the acceptor */
+	pthread_t acceptor;
+	bool acceptor_started;
 	uint16_t port;
 	size_t max_body;
 	bool tls;
@@ -547,6 +553,38 @@ static int listen_socket(const char *address, uint16_t port, int *fd_out, uint16
 	return 0;
 }
 
+/*
+ * The acceptor thread: waits for a connection or the stop pipe, and hands
+ * each accepted connection to MHD (which closes it when it cannot take it).
+ */
+static void *accept_run(void *arg)
+{
+	struct http_server *srv = arg;
+	for (;;) {
+		struct pollfd pf[2] = { { srv->listen_fd, POLLIN, 0 }, { srv->stop_pipe[0], POLLIN, 0 } };
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("http_accept", "op=poll errno=%d", errno);
+			return NULL;
+		}
+		if (pf[1].revents)
+			return NULL;
+		struct sockaddr_storage sa;
+		socklen_t len = sizeof(sa);
+		int fd = accept4(srv->listen_fd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			/* Out of descriptors or memory: wait a little rather than spin. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("http_accept", "errno=%d", errno);
+				poll(&pf[1], 1, 100);
+			}
+			continue;   /* EAGAIN, ECONNABORTED, EINTR: the next one */
+		}
+		(void)MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&sa, len);
+	}
+}
+
 int http_server_start(struct http_server **out, const struct http_config *cfg)
 {
 	*out = NULL;
@@ -576,7 +614,17 @@ int http_server_start(struct http_server **out, const struct http_config *cfg)
 		return rc;
 	}
 
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/*
+	 * The server accepts connections itself and hands each to the pool
+	 * (MHD_add_connection), which gives it to a worker by its descriptor
+	 * number: connections opened together spread over the workers evenly.
+	 * Left to accept on their own, the workers race for each connection, and
+	 * a client that keeps a few connections open (a proxy, a load test)
+	 * could find most of them on one worker, whose requests then wait
+	 * behind each other while another worker idles (docs/benchmarks.md,
+	 * session 11).
+	 */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 		flags |= MHD_USE_EPOLL;
 	else
@@ -587,7 +635,6 @@ int http_server_start(struct http_server **out, const struct http_config *cfg)
 
 	struct MHD_OptionItem opts[] = {
 		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
-		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S, NULL },
@@ -600,15 +647,16 @@ int http_server_start(struct http_server **out, const struct http_config *cfg)
 	};
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 				       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (!srv->daemon) {
+	srv->listen_fd = fd;
+	srv->stop_pipe[0] = srv->stop_pipe[1] = -1;
+	if (!srv->daemon || pipe2(srv->stop_pipe, O_CLOEXEC) != 0 ||
+	    pthread_create(&srv->acceptor, NULL, accept_run, srv) != 0) {
 		log_error("http_start", "address=%s port=%u tls=%d", cfg->address,
 			  (unsigned)srv->port, (int)tls);
-		/* MHD owns the socket once started; on failure it may or may not have closed it. */
-		if (fcntl(fd, F_GETFD) != -1)
-			close(fd);
-		free(srv);
+		http_server_stop(srv);
 		return ERR_FAIL;
 	}
+	srv->acceptor_started = true;
 	log_info("http_listening", "address=%s port=%u tls=%d threads=%u", cfg->address,
 		 (unsigned)srv->port, (int)tls, threads);
 	*out = srv;
@@ -624,7 +672,18 @@ void http_server_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->acceptor_started) {
+		ssize_t w;
+		do
+			w = write(srv->stop_pipe[1], "x", 1);
+		while (w < 0 && errno == EINTR);
+		pthread_join(srv->acceptor, NULL);
+	}
+	close(srv->listen_fd);
+	for (int i = 0; i < 2; i++)
+		if (srv->stop_pipe[i] >= 0)
+			close(srv->stop_pipe[i]);
 	if (srv->daemon)
-		MHD_stop_daemon(srv->daemon);   /* closes the listening socket */
+		MHD_stop_daemon(srv->daemon);
 	free(srv);
 }

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "http/assets.h"
@@ -99,6 +101,10 @@ static void test_handler(struct http_request *req, void *app_ptr)
 		const char *c = http_cookie(req, "sid");
 		snprintf(text, sizeof(text), "q=%s h=%s c=%s r=%s tls=%d m=%s", q ? q : "-",
 			 h ? h : "-", c ? c : "-", req->remote_addr, (int)req->tls, req->method);
+		http_respond(req, 200, "text/plain", text, strlen(text));
+	} else if (strcmp(p, "thread") == 0) {
+		/* Which worker thread answers: the spread test compares them. */
+		snprintf(text, sizeof(text), "%lu", (unsigned long)pthread_self());
 		http_respond(req, 200, "text/plain", text, strlen(text));
 	} else if (strcmp(p, "twice") == 0) {
 		http_respond(req, 201, "text/plain", "first", 5);
@@ -404,6 +410,114 @@ static void test_keep_alive(void **state)
 	assert_memory_equal(r.body, "3 1", 3);
 	assert_non_null(strstr(second, "\r\n\r\nhello"));
 	response_free(&r);
+}
+
+/*
+ * Connections opened together are spread over the worker threads evenly:
+ * with 4 threads and 16 connections kept open, every thread answers some, and
+ * none more than half (left to race for accept, two threads could take all).
+ */
+static void test_connections_spread(void **state)
+{
+	(void)state;
+	enum { THREADS = 4, CONNS = 16 };
+	struct http_server *srv = NULL;
+	struct http_config cfg = {
+		.address = "127.0.0.1", .port = 0, .threads = THREADS, .handler = test_handler, .app = &fake_app,
+	};
+	assert_int_equal(http_server_start(&srv, &cfg), 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(http_server_port(srv)) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fds[CONNS];
+	for (int i = 0; i < CONNS; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	unsigned long seen[CONNS];
+	int distinct = 0, most = 0;
+	for (int i = 0; i < CONNS; i++) {
+		static const char rq[] = "GET /t/thread HTTP/1.1\r\nHost: x\r\n\r\n";
+		assert_int_equal(write(fds[i], rq, sizeof(rq) - 1), (ssize_t)(sizeof(rq) - 1));
+		char buf[2048];
+		size_t got = 0;
+		const char *body = NULL;
+		while (!body && got < sizeof(buf) - 1) {
+			ssize_t n = read(fds[i], buf + got, sizeof(buf) - 1 - got);
+			assert_true(n > 0);
+			got += (size_t)n;
+			buf[got] = '\0';
+			const char *end = strstr(buf, "\r\n\r\n");
+			const char *cl = strstr(buf, "Content-Length: ");
+			if (end && cl && got >= (size_t)(end + 4 - buf) + strtoul(cl + 16, NULL, 10))
+				body = end + 4;
+		}
+		assert_non_null(body);
+		seen[i] = strtoul(body, NULL, 10);
+		int same = 0;
+		for (int j = 0; j <= i; j++)
+			same += seen[j] == seen[i];
+		if (same == 1)
+			distinct++;
+		if (same > most)
+			most = same;
+	}
+	for (int i = 0; i < CONNS; i++)
+		close(fds[i]);
+	http_server_stop(srv);
+	assert_int_equal(distinct, THREADS);
+	assert_true(most <= CONNS / 2);
+}
+
+/* `threads`: a number from 1 to 256, or auto (the default): one per CPU, at least 2 on SQLite and 4 on PostgreSQL. */
+static void test_threads_setting(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ihala-threads-conf-XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ihala.conf", dir);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want_sqlite = cpus < 2 ? 2 : (unsigned)cpus, want_pg = cpus < 4 ? 4 : (unsigned)cpus;
+	static const struct {
+		const char *text;
+		int rc;
+		unsigned threads;   /* 0: auto */
+	} cases[] = {
+		{ "db = x.db\n", 0, 0 },     { "threads = auto\n", 0, 0 },  { "threads = 3\n", 0, 3 },
+		{ "threads = 256\n", 0, 256 }, { "threads = 0\n", ERR_INVALID, 0 }, { "threads = 257\n", ERR_INVALID, 0 },
+		{ "threads = many\n", ERR_INVALID, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].text, f);
+		fclose(f);
+		struct config cfg;
+		assert_int_equal(config_load(&cfg, dir, err, sizeof(err)), cases[i].rc);
+		if (cases[i].rc != 0)
+			continue;
+		assert_int_equal(cfg.threads, cases[i].threads);
+		unsigned lite = config_threads(&cfg, cfg.db), pg = config_threads(&cfg, "host=/tmp dbname=x");
+		assert_int_equal(lite, cases[i].threads ? cases[i].threads : want_sqlite);
+		assert_int_equal(pg, cases[i].threads ? cases[i].threads : want_pg);
+		assert_int_equal(config_threads(&cfg, "postgresql://u@h/d"), pg);
+	}
+	/* A new folder's file says auto, and reads back as auto. */
+	unlink(path);
+	struct config cfg;
+	config_defaults(&cfg, dir);
+	assert_int_equal(config_write(&cfg), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\nthreads = auto\n"));
+	assert_int_equal(config_load(&cfg, dir, err, sizeof(err)), 0);
+	assert_int_equal(cfg.threads, 0);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_request_accessors(void **state)
@@ -811,6 +925,8 @@ int main(void)
 		cmocka_unit_test(test_security_headers_everywhere),
 		cmocka_unit_test(test_handler_headers),
 		cmocka_unit_test(test_keep_alive),
+		cmocka_unit_test(test_connections_spread),
+		cmocka_unit_test(test_threads_setting),
 		cmocka_unit_test(test_request_accessors),
 		cmocka_unit_test(test_body_cap),
 		cmocka_unit_test(test_header_flood),
