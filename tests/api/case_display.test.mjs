@@ -5,8 +5,6 @@
 // when the server starts. A row without it still shows the person's name.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { startServer, storedBytes, BACKEND } from './lib.mjs';
 
 const CASE = { status: 'Active', purpose: 'ProtectionAndAssistance', legal_basis: 'Consent' };
@@ -15,15 +13,7 @@ describe(`[${BACKEND}] the list name sealed beside the case`, () => {
   let server, cm;
   const refs = {};
 
-  // One SQL statement on the server's own database; its rows, one per line. The server may be
-  // committing (the audit flusher, twice a second): wait for its lock as the server itself does.
-  const sql = (q) => {
-    const r = BACKEND === 'sqlite'
-      ? spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(server.dir, 'ihala.db'), q], { encoding: 'utf8' })
-      : spawnSync('psql', [server.pg.conninfo, '-Atc', q], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
+  const sql = (q) => server.sql(q);
   const idOf = (ref) => sql(`SELECT id FROM cases WHERE ref = '${ref}'`);
   const listName = async (q, ref) => {
     const r = await cm.get('/cases', { query: { q } });
@@ -32,10 +22,7 @@ describe(`[${BACKEND}] the list name sealed beside the case`, () => {
     return it ? it.name : undefined;
   };
   const restart = async () => {
-    server.proc.kill('SIGTERM');
-    await server.exited;
-    server.stderr = '';
-    await server.start();
+    await server.restart();
     cm = await server.as('casemanager');
   };
 

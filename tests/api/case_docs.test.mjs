@@ -6,8 +6,6 @@
 // with erasure.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { startServer, storedBytes, BACKEND } from './lib.mjs';
 
 const CASE = { status: 'Active', purpose: 'ProtectionAndAssistance', legal_basis: 'Consent' };
@@ -16,14 +14,7 @@ describe(`[${BACKEND}] the read copy of a case`, () => {
   let server, cm;
   const refs = {};
 
-  // One SQL statement on the server's own database (waiting for the server's write lock on SQLite).
-  const sql = (q) => {
-    const r = BACKEND === 'sqlite'
-      ? spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(server.dir, 'ihala.db'), q], { encoding: 'utf8' })
-      : spawnSync('psql', [server.pg.conninfo, '-Atc', q], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
+  const sql = (q) => server.sql(q);
   const idOf = (ref) => sql(`SELECT id FROM cases WHERE ref = '${ref}'`);
   const read = async (ref) => {
     const r = await cm.get(`/cases/${ref}`);
@@ -40,10 +31,7 @@ describe(`[${BACKEND}] the read copy of a case`, () => {
     return fromCopy;
   };
   const restart = async () => {
-    server.proc.kill('SIGTERM');
-    await server.exited;
-    server.stderr = '';
-    await server.start();
+    await server.restart();
     cm = await server.as('casemanager');
   };
 

@@ -205,6 +205,24 @@ export class Server {
     }
   }
 
+  // Stop the process (SIGTERM) and start it again on the same folder and port; stderr starts afresh.
+  async restart() {
+    this.proc.kill('SIGTERM');
+    await this.exited;
+    this.stderr = '';
+    await this.start();
+  }
+
+  // One SQL statement on the server's own database; its rows, one per line. The server may be
+  // committing (the audit flusher, twice a second): on SQLite wait for its lock as it does.
+  sql(q) {
+    const r = this.pg
+      ? spawnSync('psql', [this.pg.conninfo, '-Atc', q], { encoding: 'utf8' })
+      : spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(this.dir, 'ihala.db'), q], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`SQL failed (${q}): ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
   client() {
     return new Client(this.base);
   }
