@@ -77,12 +77,6 @@ static int usage_error(const char *why)
 	return 2;
 }
 
-static int is_postgres_url(const char *url)
-{
-	return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0 ||
-	       strncmp(url, "host=", 5) == 0;
-}
-
 /* snprintf into a path buffer; -1 (and a message) when it does not fit. */
 static int path_join(char out[PATH_SIZE], const char *a, const char *b)
 {
@@ -352,7 +346,7 @@ static int backup_make(const char *dir, const char *dest)
 		fprintf(stderr, "ihala backup: %s/ihala.conf: %s\n", dir, err[0] ? err : "cannot be read");
 		return 1;
 	}
-	postgres = is_postgres_url(cfg.db);
+	postgres = store_is_postgres_url(cfg.db);
 	if (postgres && !on_path("pg_dump")) {
 		fprintf(stderr, "ihala backup: this installation uses PostgreSQL; its database is backed up with\n"
 				"pg_dump, which is not on PATH. Install the PostgreSQL client tools (Debian:\n"

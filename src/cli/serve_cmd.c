@@ -22,6 +22,7 @@
 #include "../domain/stats/stats.h"
 #include "../http/http.h"
 #include "../store/pg_listen.h"
+#include "../store/store.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -52,8 +53,8 @@ static const char usage[] =
 	"smtp_password_file), a sender thread mails each organisation's\n"
 	"notify_email a short notice with a link, never personal data\n"
 	"(docs/admin-guide.md).\n"
-	"Threads: `threads` in DIR/ihala.conf, or `auto`: one per CPU (at least 2)\n"
-	"on SQLite, at least 4 on PostgreSQL.\n"
+	"Threads: `threads` in DIR/ihala.conf, or `auto`: one per CPU, at least 2\n"
+	"on SQLite and at least 4 on PostgreSQL.\n"
 	"Exits with status 1 and a message when DIR is not initialised, the port\n"
 	"is taken, or the e-mail settings are incomplete or the password file is\n"
 	"readable by others.\n";
@@ -220,7 +221,7 @@ int cli_serve_main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	/* A connection each for the HTTP threads, the audit flusher and the mail sender. */
-	unsigned threads = config_threads(&peek, db ? db : peek.db);
+	unsigned threads = config_threads(&peek, store_is_postgres_url(db ? db : peek.db));
 	if (cli_app_open(&app, dir, db, threads + 1 + (mail_enabled(&peek) ? 1 : 0)) < 0) {
 		free(cert);
 		free(key);

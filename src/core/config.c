@@ -360,12 +360,7 @@ int config_write(const struct config *cfg)
 	return rc;
 }
 
-bool config_db_is_postgres(const char *db)
-{
-	return !strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13) || !strncmp(db, "host=", 5);
-}
-
-unsigned config_threads(const struct config *cfg, const char *db)
+unsigned config_threads(const struct config *cfg, bool postgres)
 {
 	if (cfg->threads)
 		return cfg->threads;
@@ -374,7 +369,7 @@ unsigned config_threads(const struct config *cfg, const char *db)
 		cpus = 1;
 	if (cpus > 256)
 		cpus = 256;
-	if (config_db_is_postgres(db))
+	if (postgres)
 		return cpus < 4 ? 4 : (unsigned)cpus;
 	return cpus < 2 ? 2 : (unsigned)cpus;
 }

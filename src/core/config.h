@@ -114,10 +114,8 @@ void config_defaults(struct config *cfg, const char *dir);
 int config_load(struct config *cfg, const char *dir, char *err, size_t err_size);
 /* Write cfg as DIR/ihala.conf (new file, 0600). 0 or -1. */
 int config_write(const struct config *cfg);
-/* Is db (config.db, or a --db given instead) a PostgreSQL URL or libpq string? */
-bool config_db_is_postgres(const char *db);
-/* The HTTP worker threads a server on db runs: cfg->threads, or for auto the rule above. */
-unsigned config_threads(const struct config *cfg, const char *db);
+/* The HTTP worker threads a server runs: cfg->threads, or for auto the rule above (postgres: its database is PostgreSQL). */
+unsigned config_threads(const struct config *cfg, bool postgres);
 /* Split "ADDR:PORT" or "[v6]:PORT"; 0 or ERR_INVALID. */
 int config_split_listen(const char *listen, char *addr, size_t addr_size, unsigned *port);
 

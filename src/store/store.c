@@ -9,8 +9,7 @@
 #include "core/err.h"
 #include "store/store_int.h"
 
-/* libpq takes these as URLs, or a keyword string; see store.h. */
-static int is_postgres_url(const char *url)
+bool store_is_postgres_url(const char *url)
 {
 	return strncmp(url, "postgres://", 11) == 0 ||
 	       strncmp(url, "postgresql://", 13) == 0 ||
@@ -21,7 +20,7 @@ int store_open(struct store **out, const char *url)
 {
 	assert(out && url);
 	*out = NULL;
-	if (is_postgres_url(url))
+	if (store_is_postgres_url(url))
 		return store_pg_open(out, url);
 	return store_sqlite_open(out, url);
 }

@@ -24,6 +24,7 @@
 #ifndef IHALA_STORE_H
 #define IHALA_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "../core/banned.h"
@@ -36,6 +37,8 @@ enum { STORE_ROW = 100, STORE_DONE = 101 };
 struct store;
 struct store_stmt;
 
+/* Is url one for PostgreSQL (libpq takes these as URLs, or a keyword string), not a SQLite file? */
+bool store_is_postgres_url(const char *url);
 /*
  * Open a connection. url: "postgres://..." or "postgresql://..." or a libpq
  * keyword string starting with "host=" selects PostgreSQL; anything else is a

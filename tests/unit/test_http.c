@@ -24,6 +24,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "store/store.h"
 #include "http/assets.h"
 #include "http/http.h"
 
@@ -497,10 +498,11 @@ static void test_threads_setting(void **state)
 		if (cases[i].rc != 0)
 			continue;
 		assert_int_equal(cfg.threads, cases[i].threads);
-		unsigned lite = config_threads(&cfg, cfg.db), pg = config_threads(&cfg, "host=/tmp dbname=x");
+		assert_false(store_is_postgres_url(cfg.db));
+		assert_true(store_is_postgres_url("host=/tmp dbname=x") && store_is_postgres_url("postgresql://u@h/d"));
+		unsigned lite = config_threads(&cfg, false), pg = config_threads(&cfg, true);
 		assert_int_equal(lite, cases[i].threads ? cases[i].threads : want_sqlite);
 		assert_int_equal(pg, cases[i].threads ? cases[i].threads : want_pg);
-		assert_int_equal(config_threads(&cfg, "postgresql://u@h/d"), pg);
 	}
 	/* A new folder's file says auto, and reads back as auto. */
 	unlink(path);
